@@ -1,0 +1,67 @@
+package graph
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Sentinel errors; every error the package returns wraps one of them, so
+// callers can test the kind with errors.Is and read the details in the message.
+var (
+	// ErrShape: a shape does not fit an op, a parameter or a bound batch.
+	ErrShape = errors.New("shape mismatch")
+	// ErrDType: a tensor or node has the wrong element type.
+	ErrDType = errors.New("dtype mismatch")
+	// ErrName: a parameter or input name is empty, malformed, unknown or taken.
+	ErrName = errors.New("bad name")
+	// ErrGraph: nodes from different graphs were combined, or a node is missing.
+	ErrGraph = errors.New("graph misuse")
+	// ErrFeed: a batch bound to a program is missing an input or has the wrong shape.
+	ErrFeed = errors.New("bad feed")
+	// ErrRun: an op failed while a program ran.
+	ErrRun = errors.New("run failed")
+)
+
+// FeedError reports an input whose bound tensor does not match its declaration.
+type FeedError struct {
+	Input string // the input's name
+	Want  Shape  // declared shape (Batch for the batch dimension)
+	Got   Shape  // shape of the tensor bound to it
+	WantT DType
+	GotT  DType
+}
+
+func (e *FeedError) Error() string {
+	if e.WantT != e.GotT {
+		return fmt.Sprintf("graph: input %q: dtype %v (want %v)", e.Input, e.GotT, e.WantT)
+	}
+	return fmt.Sprintf("graph: input %q: shape %v (want %v)", e.Input, e.Got, e.Want)
+}
+
+// Unwrap makes errors.Is(err, ErrFeed) true.
+func (e *FeedError) Unwrap() error { return ErrFeed }
+
+// OpError reports an op that failed at build or run time.
+type OpError struct {
+	Op   string // the op, e.g. "MatMul"
+	Node string // the node's name, if it has one
+	Err  error
+}
+
+func (e *OpError) Error() string {
+	if e.Node != "" {
+		return fmt.Sprintf("graph: %s (%s): %v", e.Op, e.Node, e.Err)
+	}
+	return fmt.Sprintf("graph: %s: %v", e.Op, e.Err)
+}
+
+func (e *OpError) Unwrap() error { return e.Err }
+
+// shapeErr builds the error an op's Infer returns for bad input shapes.
+func shapeErr(format string, args ...any) error {
+	return fmt.Errorf("%w: "+format, append([]any{ErrShape}, args...)...)
+}
+
+func dtypeErr(format string, args ...any) error {
+	return fmt.Errorf("%w: "+format, append([]any{ErrDType}, args...)...)
+}
