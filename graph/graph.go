@@ -208,7 +208,9 @@ func (g *Graph) Scalar(v float64) *Node {
 }
 
 // Scope returns a helper that prefixes names with prefix + "/".
-func (g *Graph) Scope(prefix string) Scope { return Scope{g: g, prefix: strings.TrimSuffix(prefix, "/")} }
+func (g *Graph) Scope(prefix string) Scope {
+	return Scope{g: g, prefix: strings.TrimSuffix(prefix, "/")}
+}
 
 // Scope builds hierarchical names: g.Scope("mlp").Scope("dense0").Param("w", ...)
 // creates "mlp/dense0/w".
@@ -242,4 +244,13 @@ func (s Scope) Param(name string, shape []int, init Initializer, opts ...ParamOp
 // Buffer creates a buffer named prefix/name.
 func (s Scope) Buffer(name string, shape []int, init Initializer) *Node {
 	return s.g.Buffer(s.Name(name), shape, init)
+}
+
+// ParamByName returns the parameter or buffer with the given full name.
+func (g *Graph) ParamByName(name string) (*Param, error) {
+	n, ok := g.byName[name]
+	if !ok || n.param == nil {
+		return nil, fmt.Errorf("graph: ParamByName: %w: no parameter or buffer %q", ErrName, name)
+	}
+	return n.param, nil
 }

@@ -49,8 +49,8 @@ func (o matMulOp) Infer(in []Type) (Type, error) {
 	}
 	m, ka, kb, n := o.dims(a.Shape, b.Shape)
 	if ka != kb || ka == Batch {
-		return Type{}, shapeErr("inner dimensions of %v and %v differ (got %s and %s, want equal)",
-			a.Shape, b.Shape, Shape{ka}, Shape{kb})
+		return Type{}, shapeErr("inner dimensions of %v and %v differ (got %d and %d, want equal)",
+			a.Shape, b.Shape, ka, kb)
 	}
 	return Type{DType: a.DType, Shape: Shape{m, n}}, nil
 }

@@ -254,8 +254,8 @@ func (o *gop) SymDiff(inputs gorgonia.Nodes, output, grad *gorgonia.Node) (gorgo
 // zerosLike is the gradient of an input that an op does not differentiate.
 type zerosLike struct{}
 
-func (zerosLike) String() string                     { return "ZerosLike" }
-func (zerosLike) Infer(in []Type) (Type, error)      { return in[0], nil }
+func (zerosLike) String() string                { return "ZerosLike" }
+func (zerosLike) Infer(in []Type) (Type, error) { return in[0], nil }
 func (zerosLike) Forward(_ *Context, out *Tensor, _ []*Tensor) error {
 	out.Zero()
 	return nil

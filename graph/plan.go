@@ -11,11 +11,11 @@ import (
 // request and batch size, with a buffer for every node, allocated once.
 type plan struct {
 	eg      *gorgonia.ExprGraph
-	slots   []*Tensor      // one per executed node
-	lowered map[*Node]int  // descent node -> slot
-	steps   []step         // ops in execution order
-	wrt     []*Node        // gradient targets
-	grads   []int          // slot of each target's gradient
+	slots   []*Tensor     // one per executed node
+	lowered map[*Node]int // descent node -> slot
+	steps   []step        // ops in execution order
+	wrt     []*Node       // gradient targets
+	grads   []int         // slot of each target's gradient
 	ctx     Context
 }
 

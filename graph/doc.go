@@ -1,0 +1,55 @@
+// Package graph is descent's symbolic layer over gorgonia: build a model
+// once as an expression graph with the batch dimension left open, then run
+// it forward and backward on batches of any size.
+//
+// # Core types
+//
+//   - Graph owns the parameters (trainable, with seeded initialisers and
+//     hierarchical names such as "mlp/dense0/w"), the buffers (non-trainable
+//     state such as batch-norm running statistics), the inputs and the
+//     expressions built on them. It has one float type, Float32 or Float64.
+//   - Node is a symbolic value; builders (MatMul, Add, ReLU, Softmax,
+//     SoftmaxCrossEntropy, ...) combine nodes. Shapes may hold Batch.
+//   - Op is the extension point: Infer (types and shapes), Forward, and for
+//     Differentiable ops a Backward that builds the input gradients from
+//     other ops, next to the forward. Package ops adds batch norm,
+//     convolution, pooling and dropout this way; user code can too (Apply).
+//   - Program compiles a loss and outputs: for each mode (Train, Eval),
+//     gradient request and batch size it lowers the graph to a gorgonia
+//     ExprGraph with concrete shapes, lets gorgonia.Grad derive the backward
+//     pass symbolically, and caches the result. Execution is descent's own
+//     executor: buffers planned once per compiled program and reused, ops
+//     run in order on the caller's goroutine, no allocation per step.
+//   - Tensor holds values: batches, parameters, outputs, gradients.
+//   - GradCheck compares any gradient with central finite differences.
+//
+// # Conventions
+//
+// Dense weights are [in, out] and applied as x @ W + b (the transpose of
+// torch.nn.Linear.weight); DefaultFans follows that layout, and
+// torch's [out, in, kh, kw] for convolution kernels. Initialisers follow
+// torch.nn.init's formulas. Losses follow torch.nn.MSELoss and
+// torch.nn.CrossEntropyLoss (means over the batch). Gradients are
+// overwritten by each backward pass, never accumulated (unlike PyTorch's
+// .grad, there is nothing to zero). A parameter the loss does not depend on
+// has a nil gradient, as PyTorch's None, and optimizers skip it.
+//
+// # Errors
+//
+// Nothing here panics on user input. Builders record the first error in
+// the graph (Graph.Err) and return a failed node that later builders pass
+// on; Compile refuses a graph with an error. Errors wrap the sentinels
+// ErrShape, ErrDType, ErrName, ErrGraph, ErrFeed and ErrRun; FeedError and
+// OpError carry the details. A batch is checked against the inputs'
+// declarations before anything runs, and a panic inside an op (gorgonia
+// runs ops on its own goroutine, where a panic kills the process; descent's
+// executor does not) is recovered and returned as ErrRun.
+//
+// # What we do not take from gorgonia
+//
+// gorgonia's TapeMachine frees every buffer on Reset, accumulates
+// gradients across runs with BindDualValues, and runs ops on another
+// goroutine; its weight initialisers seed from the clock. descent uses
+// gorgonia's graph, type checking, topological sort and symbolic
+// differentiation, and runs the result itself.
+package graph
