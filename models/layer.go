@@ -1,0 +1,137 @@
+package models
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/descent-ml/descent/graph"
+)
+
+// Layer is one stage of a Sequential model. Apply adds the layer's ops to
+// x's graph; a failure is recorded in the graph (graph.Graph.Err).
+type Layer interface {
+	Apply(x *graph.Node) *graph.Node
+	Params() []*graph.Param
+}
+
+// DenseConfig configures a Dense layer. Zero values select PyTorch's
+// torch.nn.Linear defaults.
+type DenseConfig struct {
+	// Init initialises the weight; nil means torch.nn.Linear's
+	// kaiming_uniform(a=sqrt(5)), i.e. U(±1/sqrt(in)).
+	Init graph.Initializer
+	// BiasInit initialises the bias; nil means U(±1/sqrt(in)).
+	BiasInit graph.Initializer
+	// NoBias drops the bias.
+	NoBias bool
+}
+
+// Dense is x @ W + b with W [in, out] and b [out].
+type Dense struct {
+	W, B    *graph.Node // B is nil without a bias
+	In, Out int
+}
+
+// NewDense creates the parameters s/w and s/b.
+func NewDense(s graph.Scope, in, out int, cfg DenseConfig) (*Dense, error) {
+	if in <= 0 || out <= 0 {
+		return nil, fmt.Errorf("models: NewDense %q: sizes %d -> %d (want positive)", s.Prefix(), in, out)
+	}
+	init := cfg.Init
+	if init == nil {
+		init = graph.HeUniform{He: graph.He{A: math.Sqrt(5)}}
+	}
+	d := &Dense{In: in, Out: out, W: s.Param("w", []int{in, out}, init)}
+	if !cfg.NoBias {
+		binit := cfg.BiasInit
+		if binit == nil {
+			bound := 1 / math.Sqrt(float64(in))
+			binit = graph.Uniform{Low: -bound, High: bound}
+		}
+		d.B = s.Param("b", []int{out}, binit, graph.WithFans(in, out))
+	}
+	if err := s.Graph().Err(); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// Apply returns x @ W + b.
+func (d *Dense) Apply(x *graph.Node) *graph.Node {
+	y := graph.MatMul(x, d.W)
+	if d.B != nil {
+		y = graph.Add(y, d.B)
+	}
+	return y
+}
+
+// Params returns W and b.
+func (d *Dense) Params() []*graph.Param { return params(d.W, d.B) }
+
+func params(nodes ...*graph.Node) []*graph.Param {
+	var out []*graph.Param
+	for _, n := range nodes {
+		if n != nil && n.Param() != nil {
+			out = append(out, n.Param())
+		}
+	}
+	return out
+}
+
+// Activation is an elementwise nonlinearity layer.
+type Activation string
+
+// The activations layers and MLPs accept.
+const (
+	ReLU     Activation = "relu"
+	Tanh     Activation = "tanh"
+	Sigmoid  Activation = "sigmoid"
+	Identity Activation = "identity"
+)
+
+// ParseActivation checks a name ("" means ReLU).
+func ParseActivation(s string) (Activation, error) {
+	switch a := Activation(s); a {
+	case "":
+		return ReLU, nil
+	case ReLU, Tanh, Sigmoid, Identity:
+		return a, nil
+	}
+	return "", fmt.Errorf("models: unknown activation %q (want relu, tanh, sigmoid or identity)", s)
+}
+
+// Apply applies the nonlinearity.
+func (a Activation) Apply(x *graph.Node) *graph.Node {
+	switch a {
+	case Tanh:
+		return graph.Tanh(x)
+	case Sigmoid:
+		return graph.Sigmoid(x)
+	case Identity:
+		return x
+	}
+	return graph.ReLU(x)
+}
+
+// Params returns nothing: activations have no parameters.
+func (a Activation) Params() []*graph.Param { return nil }
+
+// Flatten reshapes [N, ...] to [N, rest].
+type Flatten struct{}
+
+// Apply flattens x.
+func (Flatten) Apply(x *graph.Node) *graph.Node { return graph.Flatten(x) }
+
+// Params returns nothing.
+func (Flatten) Params() []*graph.Param { return nil }
+
+// Reshape reshapes [N, ...] to [N, Shape...].
+type Reshape struct{ Shape []int }
+
+// Apply reshapes x, keeping the batch dimension.
+func (r Reshape) Apply(x *graph.Node) *graph.Node {
+	return graph.Reshape(x, append([]int{graph.Batch}, r.Shape...)...)
+}
+
+// Params returns nothing.
+func (Reshape) Params() []*graph.Param { return nil }
