@@ -175,28 +175,32 @@ func (p *Program) checkFeeds(feeds Feeds) (int, error) {
 		if !ok || t == nil {
 			return 0, fmt.Errorf("graph: Run: %w: input %q is not fed", ErrFeed, in.name)
 		}
-		want := in.typ.Shape
-		fe := &FeedError{Input: in.name, Want: want, Got: t.shape, WantT: in.typ.DType, GotT: t.dtype}
-		if t.dtype != in.typ.DType || len(t.shape) != len(want) {
-			return 0, fe
-		}
-		for i, d := range want {
-			if d == Batch {
-				if batch == 0 {
-					batch = t.shape[i]
-				}
-				if t.shape[i] != batch || batch <= 0 {
-					return 0, fe
-				}
-			} else if t.shape[i] != d {
-				return 0, fe
-			}
-		}
-		if t.Len() != t.shape.Size() {
-			return 0, fe
+		if !feedFits(in.typ, t, &batch) {
+			return 0, &FeedError{Input: in.name, Want: in.typ.Shape, Got: t.shape, WantT: in.typ.DType, GotT: t.dtype}
 		}
 	}
 	return batch, nil
+}
+
+// feedFits reports whether t fits the declaration want; the first Batch
+// dimension met sets *batch, later ones must agree.
+func feedFits(want Type, t *Tensor, batch *int) bool {
+	if t.dtype != want.DType || len(t.shape) != len(want.Shape) || t.Len() != t.shape.Size() {
+		return false
+	}
+	for i, d := range want.Shape {
+		if d == Batch {
+			if *batch == 0 {
+				*batch = t.shape[i]
+			}
+			if t.shape[i] != *batch || *batch <= 0 {
+				return false
+			}
+		} else if t.shape[i] != d {
+			return false
+		}
+	}
+	return true
 }
 
 // Loss returns the loss of the last run (NaN without a loss).
