@@ -1,0 +1,115 @@
+package optimizers
+
+import (
+	"math"
+
+	"github.com/descent-ml/descent/graph"
+)
+
+// AdagradConfig holds torch.optim.Adagrad's hyperparameters. A zero field
+// is a zero value, not a default: start from AdagradDefaults.
+type AdagradConfig struct {
+	LR                      float64 // learning rate (>= 0); default 1e-2
+	LRDecay                 float64 // lr decay per step (>= 0); default 0
+	WeightDecay             float64 // L2 penalty added to the gradient (>= 0); default 0
+	InitialAccumulatorValue float64 // start of the sum of squares (>= 0); default 0
+	Eps                     float64 // added to the root, outside it (>= 0); default 1e-10
+	Maximize                bool    // ascend the objective (negate the gradient first)
+}
+
+// AdagradDefaults returns torch.optim.Adagrad's defaults.
+func AdagradDefaults() AdagradConfig { return AdagradConfig{LR: 1e-2, Eps: 1e-10} }
+
+func (c AdagradConfig) validate(v *validator) {
+	v.need("LR", c.LR, c.LR >= 0, "lr >= 0")
+	v.need("LRDecay", c.LRDecay, c.LRDecay >= 0, "lr_decay >= 0")
+	v.need("WeightDecay", c.WeightDecay, c.WeightDecay >= 0, "weight_decay >= 0")
+	v.need("InitialAccumulatorValue", c.InitialAccumulatorValue, c.InitialAccumulatorValue >= 0, "initial_accumulator_value >= 0")
+	v.need("Eps", c.Eps, c.Eps >= 0, "eps >= 0")
+}
+
+// Adagrad is torch.optim.Adagrad (PyTorch 1.13; Duchi et al. 2011). Per
+// element, with t the parameter's step count (from 1) and d its gradient:
+//
+//	d = -d                          if Maximize
+//	d = d + WeightDecay*p           if WeightDecay != 0
+//	clr = lr / (1 + (t-1)*LRDecay)
+//	sum = sum + d*d                 (sum starts at InitialAccumulatorValue)
+//	p = p - clr*d/(sqrt(sum) + Eps)
+type Adagrad struct {
+	core
+	cfgs []AdagradConfig
+}
+
+// NewAdagrad returns an Adagrad optimizer; groups give some parameters
+// their own hyperparameters (see Group).
+func NewAdagrad(cfg AdagradConfig, groups ...Group[AdagradConfig]) (*Adagrad, error) {
+	cfgs, match, lrs, err := groupsOf("Adagrad", cfg, groups, AdagradConfig.validate, func(c AdagradConfig) float64 { return c.LR })
+	if err != nil {
+		return nil, err
+	}
+	return &Adagrad{core: newCore("Adagrad", "adagrad", []string{"sum"}, []int{0}, lrs, match), cfgs: cfgs}, nil
+}
+
+// Config returns the hyperparameters of a group (its LR is the initial
+// one; see LR for the current one).
+func (o *Adagrad) Config(group int) (AdagradConfig, bool) {
+	if group < 0 || group >= len(o.cfgs) {
+		return AdagradConfig{}, false
+	}
+	return o.cfgs[group], true
+}
+
+// Step updates every parameter that has a gradient. It checks all of them
+// first: on error nothing is updated.
+func (o *Adagrad) Step(params []*graph.Param) error {
+	if err := o.prepare(params); err != nil {
+		return err
+	}
+	for _, s := range o.active {
+		s.step++
+		c := &o.cfgs[s.group]
+		if s.param.DType() == graph.Float32 {
+			adagradUpdate[float32](s, c, o.lrs[s.group])
+		} else {
+			adagradUpdate[float64](s, c, o.lrs[s.group])
+		}
+	}
+	return nil
+}
+
+type adagradFactors[T graph.Float] struct {
+	wd, nclr, eps T
+	neg           bool
+}
+
+func adagradUpdate[T graph.Float](s *slot, c *AdagradConfig, lr float64) {
+	clr := lr / (1 + float64(s.step-1)*c.LRDecay)
+	k := adagradFactors[T]{wd: T(c.WeightDecay), nclr: T(-clr), eps: T(c.Eps), neg: c.Maximize}
+	adagradKernel(graph.Floats[T](s.param.Value()), graph.Floats[T](s.param.Grad()), buf[T](s, 0, c.InitialAccumulatorValue), k)
+}
+
+func adagradKernel[T graph.Float](p, g, sum []T, k adagradFactors[T]) {
+	g, sum = g[:len(p)], sum[:len(p)]
+	if !k.neg && k.wd == 0 {
+		for i := range p {
+			d := g[i]
+			si := sum[i] + d*d
+			sum[i] = si
+			p[i] += k.nclr * d / (T(math.Sqrt(float64(si))) + k.eps)
+		}
+		return
+	}
+	for i := range p {
+		d := g[i]
+		if k.neg {
+			d = -d
+		}
+		if k.wd != 0 {
+			d += k.wd * p[i]
+		}
+		si := sum[i] + d*d
+		sum[i] = si
+		p[i] += k.nclr * d / (T(math.Sqrt(float64(si))) + k.eps)
+	}
+}

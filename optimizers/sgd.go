@@ -1,0 +1,169 @@
+package optimizers
+
+import "github.com/descent-ml/descent/graph"
+
+// SGDConfig holds torch.optim.SGD's hyperparameters. Every field but LR
+// has PyTorch's default as its zero value.
+type SGDConfig struct {
+	// LR is the learning rate. Required (> 0): torch.optim.SGD has no
+	// default. (Schedules may later set it to 0.)
+	LR float64
+	// Momentum is the momentum factor (>= 0; 0 disables momentum).
+	Momentum float64
+	// Dampening scales the gradient added to the momentum buffer by
+	// 1-Dampening, from the second step on. Must be 0 with Nesterov.
+	Dampening float64
+	// WeightDecay is an L2 penalty (>= 0) added to the gradient:
+	// d = grad + WeightDecay*param.
+	WeightDecay float64
+	// Nesterov uses Nesterov momentum (needs Momentum > 0, Dampening 0).
+	Nesterov bool
+	// Maximize ascends the objective instead (negates the gradient first).
+	Maximize bool
+}
+
+func (c SGDConfig) validate(v *validator) {
+	v.need("LR", c.LR, c.LR > 0, "lr > 0: SGD has no default learning rate")
+	v.need("Momentum", c.Momentum, c.Momentum >= 0, "momentum >= 0")
+	v.need("Dampening", c.Dampening, true, "a finite dampening")
+	v.need("WeightDecay", c.WeightDecay, c.WeightDecay >= 0, "weight_decay >= 0")
+	if c.Nesterov {
+		v.need("Momentum", c.Momentum, c.Momentum > 0, "momentum > 0 with Nesterov")
+		v.need("Dampening", c.Dampening, c.Dampening == 0, "dampening = 0 with Nesterov")
+	}
+}
+
+// SGD is stochastic gradient descent with optional momentum, Nesterov
+// momentum, weight decay and maximisation: torch.optim.SGD (PyTorch 1.13),
+// one kernel for every variant. Per element, with d the gradient:
+//
+//	d = -d                                  if Maximize
+//	d = d + WeightDecay*p                   if WeightDecay != 0
+//	buf = d                                 first step (no dampening)
+//	buf = Momentum*buf + (1-Dampening)*d    later steps  } if Momentum != 0
+//	d = d + Momentum*buf  if Nesterov, else d = buf       }
+//	p = p - lr*d
+type SGD struct {
+	core
+	cfgs []SGDConfig
+}
+
+// NewSGD returns an SGD optimizer; groups give some parameters their own
+// hyperparameters (see Group).
+func NewSGD(cfg SGDConfig, groups ...Group[SGDConfig]) (*SGD, error) {
+	cfgs, match, lrs, err := groupsOf("SGD", cfg, groups, SGDConfig.validate, func(c SGDConfig) float64 { return c.LR })
+	if err != nil {
+		return nil, err
+	}
+	return &SGD{core: newCore("SGD", "sgd", []string{"momentum_buffer"}, nil, lrs, match), cfgs: cfgs}, nil
+}
+
+// Config returns the hyperparameters of a group (its LR is the initial
+// one; see LR for the current one).
+func (o *SGD) Config(group int) (SGDConfig, bool) {
+	if group < 0 || group >= len(o.cfgs) {
+		return SGDConfig{}, false
+	}
+	return o.cfgs[group], true
+}
+
+// Step updates every parameter that has a gradient. It checks all of them
+// first: on error nothing is updated.
+func (o *SGD) Step(params []*graph.Param) error {
+	if err := o.prepare(params); err != nil {
+		return err
+	}
+	for _, s := range o.active {
+		s.step++
+		c := &o.cfgs[s.group]
+		if s.param.DType() == graph.Float32 {
+			sgdUpdate[float32](s, c, o.lrs[s.group])
+		} else {
+			sgdUpdate[float64](s, c, o.lrs[s.group])
+		}
+	}
+	return nil
+}
+
+// sgdFactors are the scalar factors of one SGD update, rounded to T.
+type sgdFactors[T graph.Float] struct {
+	wd, mom, damp1, nlr T
+	neg, nesterov       bool
+}
+
+func sgdUpdate[T graph.Float](s *slot, c *SGDConfig, lr float64) {
+	p := graph.Floats[T](s.param.Value())
+	g := graph.Floats[T](s.param.Grad())
+	k := sgdFactors[T]{wd: T(c.WeightDecay), mom: T(c.Momentum), damp1: T(1 - c.Dampening), nlr: T(-lr),
+		neg: c.Maximize, nesterov: c.Nesterov}
+	switch {
+	case c.Momentum == 0:
+		sgdPlain(p, g, k)
+	case s.bufs[0] == nil:
+		sgdMomentum(p, g, buf[T](s, 0, 0), k, true)
+	default:
+		sgdMomentum(p, g, buf[T](s, 0, 0), k, false)
+	}
+}
+
+func sgdPlain[T graph.Float](p, g []T, k sgdFactors[T]) {
+	g = g[:len(p)]
+	if !k.neg && k.wd == 0 {
+		for i := range p {
+			p[i] += k.nlr * g[i]
+		}
+		return
+	}
+	for i := range p {
+		d := g[i]
+		if k.neg {
+			d = -d
+		}
+		if k.wd != 0 {
+			d += k.wd * p[i]
+		}
+		p[i] += k.nlr * d
+	}
+}
+
+func sgdMomentum[T graph.Float](p, g, b []T, k sgdFactors[T], first bool) {
+	g, b = g[:len(p)], b[:len(p)]
+	if !first && !k.neg && k.wd == 0 {
+		// The steady state without options, free of branches.
+		if k.nesterov {
+			for i := range p {
+				d := g[i]
+				bi := b[i]*k.mom + k.damp1*d
+				b[i] = bi
+				p[i] += k.nlr * (d + k.mom*bi)
+			}
+			return
+		}
+		for i := range p {
+			bi := b[i]*k.mom + k.damp1*g[i]
+			b[i] = bi
+			p[i] += k.nlr * bi
+		}
+		return
+	}
+	for i := range p {
+		d := g[i]
+		if k.neg {
+			d = -d
+		}
+		if k.wd != 0 {
+			d += k.wd * p[i]
+		}
+		if first {
+			b[i] = d
+		} else {
+			b[i] = b[i]*k.mom + k.damp1*d
+		}
+		if k.nesterov {
+			d += k.mom * b[i]
+		} else {
+			d = b[i]
+		}
+		p[i] += k.nlr * d
+	}
+}
