@@ -1,0 +1,150 @@
+package data
+
+import (
+	"math"
+	"slices"
+	"testing"
+
+	"github.com/descent-ml/descent/graph"
+	"github.com/stretchr/testify/require"
+	"gonum.org/v1/gonum/mat"
+)
+
+func TestLinear(t *testing.T) {
+	ds, err := Linear(graph.Float64)
+	require.NoError(t, err)
+	require.NoError(t, ds.Validate())
+	require.Equal(t, []float64{1, 2, 2, 3, 3, 4, 4, 5}, ds.X.Float64s())
+	require.Equal(t, []float64{3, 5, 7, 9}, ds.Y.Float64s())
+	require.Equal(t, graph.Shape{4, 1}, ds.Y.Shape())
+	require.Equal(t, 0, ds.Classes)
+
+	ds, err = Linear(0)
+	require.NoError(t, err)
+	require.Equal(t, graph.Float32, ds.X.DType())
+	_, err = Linear(graph.Int)
+	require.ErrorIs(t, err, ErrInvalid)
+}
+
+func TestNoisyLinear(t *testing.T) {
+	cfg := LinearConfig{N: 500, Features: 3, Noise: 0.1, Seed: 7, B: 0.5, DType: graph.Float64}
+	ds, w, err := NoisyLinear(cfg)
+	require.NoError(t, err)
+	require.NoError(t, ds.Validate())
+	require.Equal(t, graph.Shape{500, 3}, ds.X.Shape())
+	require.Equal(t, graph.Shape{500, 1}, ds.Y.Shape())
+	require.Len(t, w, 3)
+
+	// Same seed, same data; another seed, other data.
+	again, w2, err := NoisyLinear(cfg)
+	require.NoError(t, err)
+	require.Equal(t, w, w2)
+	require.Equal(t, ds.X.Float64s(), again.X.Float64s())
+	require.Equal(t, ds.Y.Float64s(), again.Y.Float64s())
+	cfg.Seed = 8
+	other, _, err := NoisyLinear(cfg)
+	require.NoError(t, err)
+	require.NotEqual(t, ds.X.Float64s(), other.X.Float64s())
+
+	// Least squares on [x 1] recovers W and B to within a few noise
+	// standard errors (0.1/sqrt(500) ≈ 0.0045).
+	a := mat.NewDense(500, 4, nil)
+	for i := range 500 {
+		for j := range 3 {
+			a.Set(i, j, ds.X.Float64s()[i*3+j])
+		}
+		a.Set(i, 3, 1)
+	}
+	var coef mat.VecDense
+	require.NoError(t, coef.SolveVec(a, mat.NewVecDense(500, ds.Y.Float64s())))
+	for j := range 3 {
+		require.InDelta(t, w[j], coef.AtVec(j), 0.03)
+	}
+	require.InDelta(t, 0.5, coef.AtVec(3), 0.03)
+
+	// Given weights and no noise: y is exact.
+	ds, w, err = NoisyLinear(LinearConfig{N: 4, Features: 2, W: []float64{2, -1}, B: 1, DType: graph.Float64})
+	require.NoError(t, err)
+	require.Equal(t, []float64{2, -1}, w)
+	for i := range 4 {
+		x := ds.X.Float64s()[2*i:]
+		require.InDelta(t, 2*x[0]-x[1]+1, ds.Y.Float64s()[i], 1e-12)
+	}
+}
+
+func TestSyntheticErrors(t *testing.T) {
+	for _, cfg := range []LinearConfig{
+		{N: 0, Features: 1},
+		{N: 1, Features: 0},
+		{N: 1, Features: 1, Noise: -1},
+		{N: 1, Features: 1, Noise: math.NaN()},
+		{N: 1, Features: 2, W: []float64{1}},
+		{N: 1, Features: 1, DType: graph.Int},
+	} {
+		_, _, err := NoisyLinear(cfg)
+		require.ErrorIs(t, err, ErrInvalid, "%+v", cfg)
+	}
+	for _, cfg := range []ToyConfig{{N: 1}, {N: 10, Noise: -0.1}, {N: 10, Noise: math.Inf(1)}, {N: 10, DType: graph.Int}} {
+		_, err := Moons(cfg)
+		require.ErrorIs(t, err, ErrInvalid, "%+v", cfg)
+		_, err = Spirals(cfg)
+		require.ErrorIs(t, err, ErrInvalid, "%+v", cfg)
+	}
+}
+
+func TestMoons(t *testing.T) {
+	ds, err := Moons(ToyConfig{N: 101, Seed: 3, DType: graph.Float64})
+	require.NoError(t, err)
+	require.NoError(t, ds.Validate())
+	require.Equal(t, graph.Shape{101, 2}, ds.X.Shape())
+	require.Equal(t, 2, ds.Classes)
+	counts := [2]int{}
+	for i, l := range ds.Y.Ints() {
+		counts[l]++
+		x, y := ds.X.Float64s()[2*i], ds.X.Float64s()[2*i+1]
+		// make_moons without noise: the upper unit half circle, and the lower
+		// one centred on (1, 0.5).
+		if l == 0 {
+			require.InDelta(t, 1, x*x+y*y, 1e-12)
+			require.GreaterOrEqual(t, y, -1e-12)
+		} else {
+			require.InDelta(t, 1, (x-1)*(x-1)+(y-0.5)*(y-0.5), 1e-12)
+			require.LessOrEqual(t, y, 0.5+1e-12)
+		}
+	}
+	require.Equal(t, [2]int{50, 51}, counts) // n_samples_out = N/2
+
+	// Shuffled, deterministic, noise added.
+	require.False(t, slices.IsSorted(ds.Y.Ints()), "examples are shuffled")
+	a, err := Moons(ToyConfig{N: 100, Noise: 0.1, Seed: 3})
+	require.NoError(t, err)
+	b, err := Moons(ToyConfig{N: 100, Noise: 0.1, Seed: 3})
+	require.NoError(t, err)
+	require.Equal(t, a.X.Float32s(), b.X.Float32s())
+	require.Equal(t, a.Y.Ints(), b.Y.Ints())
+}
+
+func TestSpirals(t *testing.T) {
+	ds, err := Spirals(ToyConfig{N: 200, Seed: 1, DType: graph.Float64})
+	require.NoError(t, err)
+	require.NoError(t, ds.Validate())
+	counts := [2]int{}
+	for i, l := range ds.Y.Ints() {
+		counts[l]++
+		x, y := ds.X.Float64s()[2*i], ds.X.Float64s()[2*i+1]
+		r := math.Hypot(x, y)
+		require.True(t, r >= 0.1-1e-12 && r <= 1+1e-12, "radius %v", r)
+		// θ = 3π s + cπ with s = (r - 0.1)/0.9.
+		s := (r - 0.1) / 0.9
+		th := 3*math.Pi*s + float64(l)*math.Pi
+		require.InDelta(t, r*math.Cos(th), x, 1e-9)
+		require.InDelta(t, r*math.Sin(th), y, 1e-9)
+	}
+	require.Equal(t, [2]int{100, 100}, counts)
+
+	a, err := Spirals(ToyConfig{N: 50, Noise: 0.05, Seed: 9})
+	require.NoError(t, err)
+	b, err := Spirals(ToyConfig{N: 50, Noise: 0.05, Seed: 9})
+	require.NoError(t, err)
+	require.Equal(t, a.X.Float32s(), b.X.Float32s())
+}
