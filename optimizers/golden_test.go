@@ -1,10 +1,7 @@
 package optimizers_test
 
 import (
-	"bytes"
 	"encoding/json"
-	"fmt"
-	"math"
 	"os"
 	"path/filepath"
 	"sort"
@@ -14,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/descent-ml/descent/graph"
+	"github.com/descent-ml/descent/internal/golden"
 	"github.com/descent-ml/descent/optimizers"
 )
 
@@ -23,95 +21,13 @@ import (
 // (and, in scheduler cases, the lr) after every step with
 // |a-e| <= tol + tol*|e|, tol = 1e-9 (float64) or 1e-4 (float32).
 
-// goldenDir returns $DESCENT_GOLDEN_DIR, or shared/golden beside the
-// repository (found by walking up to the directory holding go.mod).
-func goldenDir(t *testing.T) string {
-	if d := os.Getenv("DESCENT_GOLDEN_DIR"); d != "" {
-		return d
-	}
-	wd, err := os.Getwd()
-	require.NoError(t, err)
-	for d := wd; ; d = filepath.Dir(d) {
-		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
-			return filepath.Join(d, "..", "shared", "golden")
-		}
-		if filepath.Dir(d) == d {
-			return filepath.Join(wd, "..", "..", "shared", "golden")
-		}
-	}
-}
-
-// goldenTensor reads {"shape": [...], "data": [...]} or a bare 1-D array.
-type goldenTensor struct {
-	Shape []int     `json:"shape"`
-	Data  []float64 `json:"data"`
-}
-
-func (g *goldenTensor) UnmarshalJSON(b []byte) error {
-	if b = bytes.TrimSpace(b); len(b) > 0 && b[0] == '[' {
-		g.Shape = nil
-		if err := json.Unmarshal(b, &g.Data); err != nil {
-			return err
-		}
-		g.Shape = []int{len(g.Data)}
-		return nil
-	}
-	type plain goldenTensor
-	return json.Unmarshal(b, (*plain)(g))
-}
-
-// flexBool reads true/false or a number (0 is false).
-type flexBool bool
-
-func (f *flexBool) UnmarshalJSON(b []byte) error {
-	var v any
-	if err := json.Unmarshal(b, &v); err != nil {
-		return err
-	}
-	switch x := v.(type) {
-	case bool:
-		*f = flexBool(x)
-	case float64:
-		*f = x != 0
-	case nil:
-		*f = false
-	default:
-		return fmt.Errorf("not a bool: %s", b)
-	}
-	return nil
-}
-
-type goldenHyper struct {
-	LR          *float64  `json:"lr"`
-	Momentum    *float64  `json:"momentum"`
-	Dampening   *float64  `json:"dampening"`
-	WeightDecay *float64  `json:"weight_decay"`
-	Nesterov    flexBool  `json:"nesterov"`
-	Maximize    flexBool  `json:"maximize"`
-	AMSGrad     flexBool  `json:"amsgrad"`
-	Centered    flexBool  `json:"centered"`
-	Betas       []float64 `json:"betas"`
-	Eps         *float64  `json:"eps"`
-	Alpha       *float64  `json:"alpha"`
-	LRDecay     *float64  `json:"lr_decay"`
-	InitAcc     *float64  `json:"initial_accumulator_value"`
-}
-
-type goldenScheduler struct {
-	Type     string  `json:"type"`
-	StepSize float64 `json:"step_size"`
-	Gamma    float64 `json:"gamma"`
-	TMax     float64 `json:"T_max"`
-	EtaMin   float64 `json:"eta_min"`
-}
-
 type goldenCase struct {
 	Kind      string                  `json:"kind"`
 	Optimizer string                  `json:"optimizer"`
-	Hyper     goldenHyper             `json:"hyper"`
+	Hyper     golden.Hyper            `json:"hyper"`
 	DType     string                  `json:"dtype"`
-	Scheduler *goldenScheduler        `json:"scheduler"`
-	Params    map[string]goldenTensor `json:"params"`
+	Scheduler *golden.Scheduler       `json:"scheduler"`
+	Params    map[string]golden.Array `json:"params"`
 	Steps     []struct {
 		LR          *float64             `json:"lr"`
 		Grads       map[string][]float64 `json:"grads"`
@@ -119,72 +35,13 @@ type goldenCase struct {
 	} `json:"steps"`
 }
 
-func set(dst *float64, src *float64) {
-	if src != nil {
-		*dst = *src
-	}
+func goldenDir(t *testing.T) string {
+	d, err := golden.Dir()
+	require.NoError(t, err)
+	return d
 }
 
-// goldenOptimizer builds the optimizer a case describes, from torch's
-// defaults and the recorded hyperparameters.
-func goldenOptimizer(c *goldenCase) (optimizers.Optimizer, error) {
-	h := c.Hyper
-	switch c.Optimizer {
-	case "sgd":
-		cfg := optimizers.SGDConfig{Nesterov: bool(h.Nesterov), Maximize: bool(h.Maximize)}
-		set(&cfg.LR, h.LR)
-		set(&cfg.Momentum, h.Momentum)
-		set(&cfg.Dampening, h.Dampening)
-		set(&cfg.WeightDecay, h.WeightDecay)
-		return optimizers.NewSGD(cfg)
-	case "adam", "adamw":
-		cfg := optimizers.AdamDefaults()
-		if c.Optimizer == "adamw" {
-			cfg = optimizers.AdamWDefaults()
-		}
-		set(&cfg.LR, h.LR)
-		set(&cfg.Eps, h.Eps)
-		set(&cfg.WeightDecay, h.WeightDecay)
-		if len(h.Betas) == 2 {
-			cfg.Beta1, cfg.Beta2 = h.Betas[0], h.Betas[1]
-		}
-		cfg.AMSGrad, cfg.Maximize = bool(h.AMSGrad), bool(h.Maximize)
-		return optimizers.NewAdam(cfg)
-	case "rmsprop":
-		cfg := optimizers.RMSpropDefaults()
-		set(&cfg.LR, h.LR)
-		set(&cfg.Alpha, h.Alpha)
-		set(&cfg.Eps, h.Eps)
-		set(&cfg.WeightDecay, h.WeightDecay)
-		set(&cfg.Momentum, h.Momentum)
-		cfg.Centered, cfg.Maximize = bool(h.Centered), bool(h.Maximize)
-		return optimizers.NewRMSprop(cfg)
-	case "adagrad":
-		cfg := optimizers.AdagradDefaults()
-		set(&cfg.LR, h.LR)
-		set(&cfg.LRDecay, h.LRDecay)
-		set(&cfg.WeightDecay, h.WeightDecay)
-		set(&cfg.InitialAccumulatorValue, h.InitAcc)
-		set(&cfg.Eps, h.Eps)
-		cfg.Maximize = bool(h.Maximize)
-		return optimizers.NewAdagrad(cfg)
-	}
-	return nil, fmt.Errorf("unknown optimizer %q", c.Optimizer)
-}
-
-func goldenSchedule(s *goldenScheduler) (optimizers.Schedule, error) {
-	switch s.Type {
-	case "StepLR":
-		return optimizers.StepDecay{StepSize: int(s.StepSize), Gamma: s.Gamma}, nil
-	case "CosineAnnealingLR":
-		return optimizers.Cosine{TMax: int(s.TMax), EtaMin: s.EtaMin}, nil
-	case "ExponentialLR":
-		return optimizers.Exponential{Gamma: s.Gamma}, nil
-	}
-	return nil, fmt.Errorf("unknown scheduler %q", s.Type)
-}
-
-func near(a, e, tol float64) bool { return math.Abs(a-e) <= tol+tol*math.Abs(e) }
+func near(a, e, tol float64) bool { return golden.Close(a, e, tol) }
 
 func TestGolden(t *testing.T) {
 	dir := goldenDir(t)
@@ -247,11 +104,11 @@ func replayGolden(t *testing.T, file string, asFloat32 bool) {
 		require.NoError(t, err, n)
 		params[i] = graph.NewParam(n, v)
 	}
-	opt, err := goldenOptimizer(&c)
+	opt, err := golden.Optimizer(c.Optimizer, c.Hyper)
 	require.NoError(t, err)
 	var sched *optimizers.Scheduler
 	if c.Scheduler != nil {
-		s, err := goldenSchedule(c.Scheduler)
+		s, err := golden.Schedule(c.Scheduler)
 		require.NoError(t, err)
 		sched, err = optimizers.NewScheduler(opt.(optimizers.LRGroups), s)
 		require.NoError(t, err)

@@ -1,0 +1,288 @@
+package ops
+
+// Per-channel kernels of batch norm on tensors viewed as [N, C, S]
+// (S = H·W, or 1 for [N, C]). Reductions accumulate in T over blocks (of
+// at most planeBlock values of a plane, or rowBlock rows) and in float64
+// across blocks: in float32 the error of a block stays near 1e-6
+// relative, as with PyTorch's vectorised float32 sums. Rows (S = 1) run
+// along the channels, four rows at a time, with a T accumulator per
+// channel in tmp (2C values); planes (S > 1) run along a channel's
+// contiguous H·W values with four accumulators. Maps compute in T with
+// per-channel coefficients already in T.
+
+const (
+	planeBlock = 256
+	rowBlock   = 64
+)
+
+// rows returns the four rows n..n+3 of a [N, C] tensor.
+func rows[T Float](x []T, n, c int) (r0, r1, r2, r3 []T) {
+	return x[n*c:][:c], x[(n+1)*c:][:c], x[(n+2)*c:][:c], x[(n+3)*c:][:c]
+}
+
+// channelSums sets out[c] = Σ x[·, c, ·].
+func channelSums[T Float](out []float64, x []T, l layout, tmp []T) {
+	clear(out)
+	if l.s == 1 {
+		acc := tmp[:l.c]
+		for n0 := 0; n0 < l.n; n0 += rowBlock {
+			n1 := min(n0+rowBlock, l.n)
+			clear(acc)
+			n := n0
+			for ; n+4 <= n1; n += 4 {
+				r0, r1, r2, r3 := rows(x, n, len(acc))
+				for c := range acc {
+					acc[c] += (r0[c] + r1[c]) + (r2[c] + r3[c])
+				}
+			}
+			for ; n < n1; n++ {
+				for c, v := range x[n*l.c:][:len(acc)] {
+					acc[c] += v
+				}
+			}
+			for c, v := range acc {
+				out[c] += float64(v)
+			}
+		}
+		return
+	}
+	for n := 0; n < l.n; n++ {
+		for c := range out {
+			out[c] += planeSum(x[(n*l.c+c)*l.s:][:l.s])
+		}
+	}
+}
+
+// planeSum returns Σ p.
+func planeSum[T Float](p []T) float64 {
+	var s float64
+	for len(p) > 0 {
+		q := p[:min(len(p), planeBlock)]
+		p = p[len(q):]
+		var a0, a1, a2, a3 T
+		i := 0
+		for ; i+4 <= len(q); i += 4 {
+			v := q[i : i+4 : i+4]
+			a0 += v[0]
+			a1 += v[1]
+			a2 += v[2]
+			a3 += v[3]
+		}
+		for ; i < len(q); i++ {
+			a0 += q[i]
+		}
+		s += float64((a0 + a1) + (a2 + a3))
+	}
+	return s
+}
+
+// channelSqDev sets out[c] = Σ (x[·, c, ·] - mean[c])².
+func channelSqDev[T Float](out []float64, x []T, mean []float64, l layout, tmp []T) {
+	clear(out)
+	if l.s == 1 {
+		mu, acc := tmp[:l.c], tmp[l.c:2*l.c]
+		for c, m := range mean[:l.c] {
+			mu[c] = T(m)
+		}
+		for n0 := 0; n0 < l.n; n0 += rowBlock {
+			n1 := min(n0+rowBlock, l.n)
+			clear(acc)
+			n := n0
+			for ; n+4 <= n1; n += 4 {
+				r0, r1, r2, r3 := rows(x, n, len(acc))
+				mu := mu[:len(acc)]
+				for c := range acc {
+					m := mu[c]
+					d0, d1, d2, d3 := r0[c]-m, r1[c]-m, r2[c]-m, r3[c]-m
+					acc[c] += (d0*d0 + d1*d1) + (d2*d2 + d3*d3)
+				}
+			}
+			for ; n < n1; n++ {
+				mu := mu[:len(acc)]
+				for c, v := range x[n*l.c:][:len(acc)] {
+					d := v - mu[c]
+					acc[c] += d * d
+				}
+			}
+			for c, v := range acc {
+				out[c] += float64(v)
+			}
+		}
+		return
+	}
+	for n := 0; n < l.n; n++ {
+		for c := range out {
+			out[c] += planeSqDev(x[(n*l.c+c)*l.s:][:l.s], T(mean[c]))
+		}
+	}
+}
+
+// planeSqDev returns Σ (p - m)².
+func planeSqDev[T Float](p []T, m T) float64 {
+	var s float64
+	for len(p) > 0 {
+		q := p[:min(len(p), planeBlock)]
+		p = p[len(q):]
+		var a0, a1, a2, a3 T
+		i := 0
+		for ; i+4 <= len(q); i += 4 {
+			v := q[i : i+4 : i+4]
+			d0, d1, d2, d3 := v[0]-m, v[1]-m, v[2]-m, v[3]-m
+			a0 += d0 * d0
+			a1 += d1 * d1
+			a2 += d2 * d2
+			a3 += d3 * d3
+		}
+		for ; i < len(q); i++ {
+			d := q[i] - m
+			a0 += d * d
+		}
+		s += float64((a0 + a1) + (a2 + a3))
+	}
+	return s
+}
+
+// channelDots sets out[c] = Σ dy[·, c, ·]·(x[·, c, ·] - mean[c]).
+func channelDots[T Float](out []float64, dy, x []T, mean []float64, l layout, tmp []T) {
+	clear(out)
+	if l.s == 1 {
+		mu, acc := tmp[:l.c], tmp[l.c:2*l.c]
+		for c, m := range mean[:l.c] {
+			mu[c] = T(m)
+		}
+		for n0 := 0; n0 < l.n; n0 += rowBlock {
+			n1 := min(n0+rowBlock, l.n)
+			clear(acc)
+			n := n0
+			for ; n+4 <= n1; n += 4 {
+				r0, r1, r2, r3 := rows(x, n, len(acc))
+				g0, g1, g2, g3 := rows(dy, n, len(acc))
+				mu := mu[:len(acc)]
+				for c := range acc {
+					m := mu[c]
+					acc[c] += (g0[c]*(r0[c]-m) + g1[c]*(r1[c]-m)) + (g2[c]*(r2[c]-m) + g3[c]*(r3[c]-m))
+				}
+			}
+			for ; n < n1; n++ {
+				mu := mu[:len(acc)]
+				g := dy[n*l.c:][:len(acc)]
+				for c, v := range x[n*l.c:][:len(acc)] {
+					acc[c] += g[c] * (v - mu[c])
+				}
+			}
+			for c, v := range acc {
+				out[c] += float64(v)
+			}
+		}
+		return
+	}
+	for n := 0; n < l.n; n++ {
+		for c := range out {
+			o := (n*l.c + c) * l.s
+			out[c] += planeDot(dy[o:][:l.s], x[o:][:l.s], T(mean[c]))
+		}
+	}
+}
+
+// planeDot returns Σ g·(p - m).
+func planeDot[T Float](g, p []T, m T) float64 {
+	var s float64
+	p = p[:len(g)]
+	for len(g) > 0 {
+		n := min(len(g), planeBlock)
+		h, q := g[:n], p[:n]
+		g, p = g[n:], p[n:]
+		var a0, a1, a2, a3 T
+		i := 0
+		for ; i+4 <= n; i += 4 {
+			v, w := q[i:i+4:i+4], h[i:i+4:i+4]
+			a0 += w[0] * (v[0] - m)
+			a1 += w[1] * (v[1] - m)
+			a2 += w[2] * (v[2] - m)
+			a3 += w[3] * (v[3] - m)
+		}
+		for ; i < n; i++ {
+			a0 += h[i] * (q[i] - m)
+		}
+		s += float64((a0 + a1) + (a2 + a3))
+	}
+	return s
+}
+
+// normalize sets y = x·sc[c] + sh[c] (PyTorch's form: sh = beta - mean·sc).
+func normalize[T Float](y, x, sc, sh []T, l layout) {
+	if l.s == 1 {
+		sc, sh = sc[:l.c], sh[:l.c]
+		for n := 0; n < l.n; n++ {
+			xr := x[n*l.c:][:len(sc)]
+			yr := y[n*l.c:][:len(sc)]
+			for c, v := range xr {
+				yr[c] = v*sc[c] + sh[c]
+			}
+		}
+		return
+	}
+	for n := 0; n < l.n; n++ {
+		for c := range sc {
+			o := (n*l.c + c) * l.s
+			xp := x[o:][:l.s]
+			yp := y[o:][:len(xp)]
+			s, b := sc[c], sh[c]
+			for i, v := range xp {
+				yp[i] = v*s + b
+			}
+		}
+	}
+}
+
+// scaleChannels sets dx = dy·a[c].
+func scaleChannels[T Float](dx, dy, a []T, l layout) {
+	if l.s == 1 {
+		a = a[:l.c]
+		for n := 0; n < l.n; n++ {
+			gr := dy[n*l.c:][:len(a)]
+			dr := dx[n*l.c:][:len(a)]
+			for c, v := range gr {
+				dr[c] = v * a[c]
+			}
+		}
+		return
+	}
+	for n := 0; n < l.n; n++ {
+		for c, ac := range a {
+			o := (n*l.c + c) * l.s
+			gp := dy[o:][:l.s]
+			dp := dx[o:][:len(gp)]
+			for i, v := range gp {
+				dp[i] = v * ac
+			}
+		}
+	}
+}
+
+// bnDx sets dx = a[c]·dy + b[c]·(x - mu[c]) + k[c].
+func bnDx[T Float](dx, dy, x, mu, a, b, k []T, l layout) {
+	if l.s == 1 {
+		mu, a, b, k = mu[:l.c], a[:l.c], b[:l.c], k[:l.c]
+		for n := 0; n < l.n; n++ {
+			gr := dy[n*l.c:][:len(a)]
+			xr := x[n*l.c:][:len(a)]
+			dr := dx[n*l.c:][:len(a)]
+			for c, v := range gr {
+				dr[c] = a[c]*v + b[c]*(xr[c]-mu[c]) + k[c]
+			}
+		}
+		return
+	}
+	for n := 0; n < l.n; n++ {
+		for c := range a {
+			o := (n*l.c + c) * l.s
+			gp := dy[o:][:l.s]
+			xp, dp := x[o:][:len(gp)], dx[o:][:len(gp)]
+			ac, bc, kc, m := a[c], b[c], k[c], mu[c]
+			for i, v := range gp {
+				dp[i] = ac*v + bc*(xp[i]-m) + kc
+			}
+		}
+	}
+}

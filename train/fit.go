@@ -1,0 +1,235 @@
+package train
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"path/filepath"
+	"time"
+
+	"github.com/descent-ml/descent/data"
+	"github.com/descent-ml/descent/graph"
+)
+
+// runState is where a run stands: what a checkpoint needs, beyond the
+// parameters and the optimizer, to continue bit-identically.
+type runState struct {
+	Epoch   int               `json:"epoch"` // epochs completed
+	Step    int               `json:"step"`  // optimizer steps taken
+	Batcher data.BatcherState `json:"batcher"`
+	RNG     []byte            `json:"graph_rng"`
+	// The epoch in progress, when interrupted mid-epoch.
+	LossSum exact `json:"loss_sum"`
+	Correct int   `json:"correct"`
+	Seen    int   `json:"seen"`
+	// Early stopping.
+	Best      exact     `json:"best"`
+	BestEpoch int       `json:"best_epoch"`
+	Bad       int       `json:"bad_epochs"`
+	Stopped   bool      `json:"stopped"`
+	History   []histRow `json:"history"`
+}
+
+// histRow is EpochMetrics with exact floats.
+type histRow struct {
+	Epoch                                int
+	TrainLoss, TrainAcc, ValLoss, ValAcc exact
+	LR, Seconds, ExamplesPerSec          exact
+}
+
+func toRow(m EpochMetrics) histRow {
+	return histRow{m.Epoch, exact(m.TrainLoss), exact(m.TrainAccuracy), exact(m.ValLoss), exact(m.ValAccuracy),
+		exact(m.LR), exact(m.Seconds), exact(m.ExamplesPerSec)}
+}
+
+func (r histRow) metrics() EpochMetrics {
+	return EpochMetrics{r.Epoch, float64(r.TrainLoss), float64(r.TrainAcc), float64(r.ValLoss), float64(r.ValAcc),
+		float64(r.LR), float64(r.Seconds), float64(r.ExamplesPerSec)}
+}
+
+// Fit trains on trainDS, validating on valDS after each epoch (nil: no
+// validation; early stopping then watches the training loss). It returns
+// the history so far with any error: a *NonFiniteError when a loss is NaN
+// or infinite, an error wrapping ErrInterrupted when ctx is cancelled
+// (after writing DIR/last.safetensors when checkpointing).
+func (t *Trainer) Fit(ctx context.Context, trainDS, valDS *data.Dataset) (*History, error) {
+	cfg := t.cfg
+	size := cfg.BatchSize
+	if size == 0 || size > trainDS.Len() {
+		size = trainDS.Len()
+	}
+	b, err := data.NewBatcher(trainDS, data.BatchConfig{Size: size, Shuffle: !cfg.NoShuffle, DropLast: cfg.DropLast, Seed: cfg.Seed})
+	if err != nil {
+		return nil, fmt.Errorf("train: Fit: %w", err)
+	}
+	st := &runState{Best: exact(math.Inf(1))}
+	var best map[string]*graph.Tensor
+	if cfg.EarlyStopping.RestoreBest {
+		best = t.snapshot()
+	}
+	if cfg.Resume {
+		if err := t.resume(b, st, &best); err != nil {
+			return nil, err
+		}
+	}
+	hist := &History{}
+	for _, r := range st.History {
+		hist.Epochs = append(hist.Epochs, r.metrics())
+	}
+	w, err := openMetrics(cfg.MetricsPath, cfg.Resume && st.Epoch > 0)
+	if err != nil {
+		return hist, err
+	}
+	defer w.close()
+	bar := newProgress(cfg.Progress, trainDS.Len(), cfg.Epochs)
+	defer bar.finish()
+
+	for st.Epoch < cfg.Epochs && !st.Stopped {
+		start := time.Now()
+		bar.epoch(st.Epoch+1, st.Seen)
+		for {
+			if ctx.Err() != nil { // before Next, which would consume a batch
+				return t.interrupt(hist, b, st, best)
+			}
+			if !b.Next() {
+				break
+			}
+			x, y := b.Batch()
+			l, err := t.step(x, y)
+			if err != nil {
+				return hist, fmt.Errorf("train: epoch %d, step %d: %w", st.Epoch+1, st.Step, err)
+			}
+			if math.IsNaN(l) || math.IsInf(l, 0) {
+				return hist, &NonFiniteError{Epoch: st.Epoch + 1, Step: st.Step, Loss: l}
+			}
+			n := x.Shape()[0]
+			st.Step++
+			st.LossSum += exact(l * float64(n))
+			st.Seen += n
+			st.Correct += t.correct(y)
+			bar.add(n, float64(st.LossSum)/float64(st.Seen))
+		}
+		m := EpochMetrics{Epoch: st.Epoch + 1, TrainLoss: float64(st.LossSum) / float64(st.Seen),
+			TrainAccuracy: math.NaN(), ValLoss: math.NaN(), ValAccuracy: math.NaN(), LR: t.lr()}
+		if t.classes > 0 {
+			m.TrainAccuracy = float64(st.Correct) / float64(st.Seen)
+		}
+		m.Seconds = elapsed(start)
+		m.ExamplesPerSec = float64(st.Seen) / m.Seconds
+		monitored := m.TrainLoss
+		if valDS != nil {
+			vm, err := t.Evaluate(valDS)
+			if err != nil {
+				return hist, err
+			}
+			m.ValLoss, m.ValAccuracy, monitored = vm.Loss, vm.Accuracy, vm.Loss
+		}
+		st.Epoch++
+		st.LossSum, st.Correct, st.Seen = 0, 0, 0
+		if cfg.Scheduler != nil {
+			if err := cfg.Scheduler.Step(monitored); err != nil {
+				return hist, fmt.Errorf("train: epoch %d: schedule: %w", st.Epoch, err)
+			}
+		}
+		improved := monitored < float64(st.Best)-cfg.EarlyStopping.MinDelta || st.BestEpoch == 0
+		if improved {
+			st.Best, st.BestEpoch, st.Bad = exact(monitored), st.Epoch, 0
+			if best != nil {
+				best = t.snapshot()
+			}
+		} else {
+			st.Bad++
+			if cfg.EarlyStopping.Patience > 0 && st.Bad >= cfg.EarlyStopping.Patience {
+				st.Stopped = true
+			}
+		}
+		hist.Epochs = append(hist.Epochs, m)
+		st.History = append(st.History, toRow(m))
+		if err := w.write(m); err != nil {
+			return hist, err
+		}
+		t.logEpoch(m, valDS != nil)
+		if cfg.CheckpointDir != "" {
+			if improved && valDS != nil {
+				if err := t.save("best.safetensors", b, st, nil); err != nil {
+					return hist, err
+				}
+			}
+			if st.Epoch%cfg.CheckpointEvery == 0 || st.Epoch == cfg.Epochs || st.Stopped {
+				if err := t.save("last.safetensors", b, st, best); err != nil {
+					return hist, err
+				}
+			}
+		}
+	}
+	bar.finish()
+	hist.BestEpoch, hist.BestLoss, hist.StoppedEarly = st.BestEpoch, float64(st.Best), st.Stopped
+	if cfg.EarlyStopping.RestoreBest && best != nil && st.BestEpoch != st.Epoch {
+		if err := t.restore(best); err != nil {
+			return hist, err
+		}
+		hist.Restored = true
+	}
+	if cfg.PlotPath != "" {
+		if err := Plot(cfg.PlotPath, hist.Epochs); err != nil {
+			return hist, err
+		}
+	}
+	return hist, nil
+}
+
+// interrupt saves where the run stands and reports the interruption.
+func (t *Trainer) interrupt(hist *History, b *data.Batcher, st *runState, best map[string]*graph.Tensor) (*History, error) {
+	if t.cfg.CheckpointDir == "" {
+		return hist, fmt.Errorf("train: epoch %d, step %d: %w (no checkpoint: no checkpoint folder)", st.Epoch+1, st.Step, ErrInterrupted)
+	}
+	if err := t.save("last.safetensors", b, st, best); err != nil {
+		return hist, errors.Join(fmt.Errorf("train: %w", ErrInterrupted), err)
+	}
+	return hist, fmt.Errorf("train: epoch %d, step %d: %w; resume from %s", st.Epoch+1, st.Step, ErrInterrupted,
+		filepath.Join(t.cfg.CheckpointDir, "last.safetensors"))
+}
+
+func (t *Trainer) logEpoch(m EpochMetrics, val bool) {
+	if t.cfg.Log == nil || (m.Epoch%t.cfg.LogEvery != 0 && m.Epoch != t.cfg.Epochs) {
+		return
+	}
+	line := fmt.Sprintf("epoch %d/%d: train loss %.6g", m.Epoch, t.cfg.Epochs, m.TrainLoss)
+	if t.classes > 0 {
+		line += fmt.Sprintf(", train accuracy %.2f%%", 100*m.TrainAccuracy)
+	}
+	if val {
+		line += fmt.Sprintf(", val loss %.6g", m.ValLoss)
+		if t.classes > 0 {
+			line += fmt.Sprintf(", val accuracy %.2f%%", 100*m.ValAccuracy)
+		}
+	}
+	if !math.IsNaN(m.LR) {
+		line += fmt.Sprintf(", lr %.4g", m.LR)
+	}
+	line += fmt.Sprintf(", %.1fs (%.0f examples/s)", m.Seconds, m.ExamplesPerSec)
+	fmt.Fprintln(t.cfg.Log, line)
+}
+
+// snapshot copies the trainable parameters and buffers.
+func (t *Trainer) snapshot() map[string]*graph.Tensor {
+	m := map[string]*graph.Tensor{}
+	for _, p := range t.g.State() {
+		m[p.Name()] = p.Value().Clone()
+	}
+	return m
+}
+
+func (t *Trainer) restore(s map[string]*graph.Tensor) error {
+	for _, p := range t.g.State() {
+		v, ok := s[p.Name()]
+		if !ok {
+			return fmt.Errorf("train: restore: no saved value for %q", p.Name())
+		}
+		if err := p.Value().CopyFrom(v); err != nil {
+			return fmt.Errorf("train: restore %q: %w", p.Name(), err)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,249 @@
+package train
+
+import (
+	"context"
+	"encoding/json"
+	"image/png"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/descent-ml/descent/data"
+	"github.com/descent-ml/descent/graph"
+	"github.com/descent-ml/descent/models"
+	"github.com/descent-ml/descent/optimizers"
+)
+
+func moons(t *testing.T, dt graph.DType) (*data.Dataset, *data.Dataset) {
+	t.Helper()
+	ds, err := data.Moons(data.ToyConfig{N: 300, Noise: 0.1, Seed: 3, DType: dt})
+	require.NoError(t, err)
+	tr, val, err := data.Split(ds, 0.2, 4)
+	require.NoError(t, err)
+	return tr, val
+}
+
+// setup builds an MLP on moons with SGD momentum: what every run below shares.
+func setup(t *testing.T, cfg Config, spec models.Spec) (*Trainer, *graph.Graph) {
+	t.Helper()
+	g, err := graph.New(graph.Config{DType: graph.Float64, Seed: 9})
+	require.NoError(t, err)
+	m, err := models.Build(g, spec)
+	require.NoError(t, err)
+	opt, err := optimizers.NewSGD(optimizers.SGDConfig{LR: 0.1, Momentum: 0.9})
+	require.NoError(t, err)
+	cfg.Optimizer = opt
+	if cfg.Scheduler == nil && cfg.Epochs > 0 {
+		sc, err := optimizers.NewScheduler(opt, optimizers.Cosine{TMax: 5})
+		require.NoError(t, err)
+		cfg.Scheduler = sc
+	}
+	cfg.ModelSpec = spec.String()
+	tr, _ := moons(t, graph.Float64)
+	tn, err := New(g, m, tr, cfg)
+	require.NoError(t, err)
+	return tn, g
+}
+
+var mlpSpec = models.Spec{Kind: "mlp", In: 2, Hidden: []int{16, 16}, Out: 2}
+
+func TestFitLinearTutorial(t *testing.T) {
+	ds, err := data.Linear(graph.Float64)
+	require.NoError(t, err)
+	g, _ := graph.New(graph.Config{DType: graph.Float64, Seed: 1})
+	m, err := models.NewLinear(g, models.LinearConfig{In: 2})
+	require.NoError(t, err)
+	opt, _ := optimizers.NewSGD(optimizers.SGDConfig{LR: 0.01})
+	tn, err := New(g, m, ds, Config{Epochs: 1000, Optimizer: opt})
+	require.NoError(t, err)
+	h, err := tn.Fit(context.Background(), ds, nil)
+	require.NoError(t, err)
+	require.Len(t, h.Epochs, 1000)
+	// y = x1 + x2 fits the data exactly: gradient descent drives the loss to 0.
+	require.Less(t, h.Epochs[999].TrainLoss, 1e-4)
+	require.True(t, math.IsNaN(h.Epochs[0].TrainAccuracy), "regression has no accuracy")
+}
+
+func TestFitClassifierLearns(t *testing.T) {
+	dir := t.TempDir()
+	tn, _ := setup(t, Config{Epochs: 20, BatchSize: 32, Seed: 1,
+		MetricsPath: filepath.Join(dir, "m.csv"), PlotPath: filepath.Join(dir, "p.png")}, mlpSpec)
+	tr, val := moons(t, graph.Float64)
+	h, err := tn.Fit(context.Background(), tr, val)
+	require.NoError(t, err)
+	last := h.Epochs[len(h.Epochs)-1]
+	require.Greater(t, last.ValAccuracy, 0.95, "two moons with noise 0.1 are nearly separable")
+	require.Less(t, last.TrainLoss, h.Epochs[0].TrainLoss)
+
+	b, err := os.ReadFile(filepath.Join(dir, "m.csv"))
+	require.NoError(t, err)
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	require.Len(t, lines, 21)
+	require.Equal(t, strings.Join(csvHeader, ","), lines[0])
+
+	f, err := os.Open(filepath.Join(dir, "p.png"))
+	require.NoError(t, err)
+	defer f.Close()
+	img, err := png.Decode(f)
+	require.NoError(t, err)
+	require.Greater(t, img.Bounds().Dx(), 500)
+}
+
+func TestMetricsJSONLines(t *testing.T) {
+	dir := t.TempDir()
+	tn, _ := setup(t, Config{Epochs: 2, BatchSize: 64, MetricsPath: filepath.Join(dir, "m.jsonl")}, mlpSpec)
+	tr, _ := moons(t, graph.Float64)
+	_, err := tn.Fit(context.Background(), tr, nil)
+	require.NoError(t, err)
+	b, err := os.ReadFile(filepath.Join(dir, "m.jsonl"))
+	require.NoError(t, err)
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	require.Len(t, lines, 2)
+	var row map[string]any
+	require.NoError(t, json.Unmarshal([]byte(lines[1]), &row))
+	require.Equal(t, 2.0, row["epoch"])
+	require.Nil(t, row["val_loss"], "no validation set: null")
+	require.InDelta(t, 0.5, row["train_accuracy"].(float64), 0.5)
+}
+
+func paramsOf(g *graph.Graph) map[string][]float64 {
+	out := map[string][]float64{}
+	for _, p := range g.State() {
+		out[p.Name()] = append([]float64(nil), p.Value().Float64s()...)
+	}
+	return out
+}
+
+// TestResumeIsBitIdentical interrupts runs after epoch 2 and mid-epoch,
+// resumes them in fresh objects (as a new process would), and compares
+// every parameter bit for bit with an uninterrupted run.
+func TestResumeIsBitIdentical(t *testing.T) {
+	tr, val := moons(t, graph.Float64)
+	base := Config{Epochs: 5, BatchSize: 16, Seed: 2, EarlyStopping: EarlyStopping{Patience: 100, RestoreBest: true}}
+
+	straight, gs := setup(t, base, mlpSpec)
+	hs, err := straight.Fit(context.Background(), tr, val)
+	require.NoError(t, err)
+	want := paramsOf(gs)
+
+	t.Run("after epoch 2", func(t *testing.T) {
+		dir := t.TempDir()
+		cfg := base
+		cfg.CheckpointDir = dir
+		cfg.Epochs = 2
+		first, _ := setup(t, cfg, mlpSpec)
+		_, err := first.Fit(context.Background(), tr, val)
+		require.NoError(t, err)
+
+		cfg = base
+		cfg.CheckpointDir, cfg.Resume = dir, true
+		second, g2 := setup(t, cfg, mlpSpec)
+		h, err := second.Fit(context.Background(), tr, val)
+		require.NoError(t, err)
+		require.Equal(t, want, paramsOf(g2))
+		require.Len(t, h.Epochs, 5)
+		require.Equal(t, hs.Epochs[4].TrainLoss, h.Epochs[4].TrainLoss)
+	})
+
+	t.Run("mid-epoch interrupt", func(t *testing.T) {
+		dir := t.TempDir()
+		cfg := base
+		cfg.CheckpointDir = dir
+		first, _ := setup(t, cfg, mlpSpec)
+		ctx, cancel := context.WithCancel(context.Background())
+		first.cfg.Optimizer = &cancelAfter{Optimizer: first.cfg.Optimizer, n: 23, cancel: cancel}
+		_, err := first.Fit(ctx, tr, val)
+		require.ErrorIs(t, err, ErrInterrupted)
+		require.FileExists(t, filepath.Join(dir, "last.safetensors"))
+
+		cfg.Resume = true
+		second, g2 := setup(t, cfg, mlpSpec)
+		_, err = second.Fit(context.Background(), tr, val)
+		require.NoError(t, err)
+		require.Equal(t, want, paramsOf(g2))
+	})
+}
+
+// cancelAfter cancels the context after n optimizer steps.
+type cancelAfter struct {
+	optimizers.Optimizer
+	n      int
+	cancel func()
+}
+
+func (c *cancelAfter) Step(p []*graph.Param) error {
+	if c.n--; c.n == 0 {
+		c.cancel()
+	}
+	return c.Optimizer.Step(p)
+}
+
+func (c *cancelAfter) State() (optimizers.State, error) {
+	return c.Optimizer.(optimizers.Stateful).State()
+}
+
+func (c *cancelAfter) LoadState(s optimizers.State) error {
+	return c.Optimizer.(optimizers.Stateful).LoadState(s)
+}
+
+func TestNonFiniteLossStops(t *testing.T) {
+	ds, _ := data.Linear(graph.Float64)
+	g, _ := graph.New(graph.Config{DType: graph.Float64})
+	m, _ := models.NewLinear(g, models.LinearConfig{In: 2})
+	opt, _ := optimizers.NewSGD(optimizers.SGDConfig{LR: 10})
+	tn, err := New(g, m, ds, Config{Epochs: 500, Optimizer: opt})
+	require.NoError(t, err)
+	_, err = tn.Fit(context.Background(), ds, nil)
+	var nf *NonFiniteError
+	require.ErrorAs(t, err, &nf)
+	require.ErrorIs(t, err, ErrNonFinite)
+	require.Greater(t, nf.Step, 5)
+	require.Equal(t, nf.Step+1, nf.Epoch, "one step per epoch with gradient descent")
+	require.True(t, math.IsInf(nf.Loss, 1) || math.IsNaN(nf.Loss))
+}
+
+func TestEarlyStoppingRestoresBest(t *testing.T) {
+	tr, val := moons(t, graph.Float64)
+	// An lr this high makes the validation loss bounce: early stopping ends the run.
+	g, _ := graph.New(graph.Config{DType: graph.Float64, Seed: 9})
+	m, _ := models.Build(g, mlpSpec)
+	opt, _ := optimizers.NewSGD(optimizers.SGDConfig{LR: 0.5, Momentum: 0.9})
+	tn, err := New(g, m, tr, Config{Epochs: 200, BatchSize: 8, Optimizer: opt,
+		EarlyStopping: EarlyStopping{Patience: 3, RestoreBest: true}})
+	require.NoError(t, err)
+	h, err := tn.Fit(context.Background(), tr, val)
+	require.NoError(t, err)
+	require.True(t, h.StoppedEarly)
+	require.Less(t, len(h.Epochs), 200)
+	require.Equal(t, h.BestEpoch+3, len(h.Epochs), "stopped after 3 epochs without improvement")
+	vm, err := tn.Evaluate(val)
+	require.NoError(t, err)
+	require.InDelta(t, h.BestLoss, vm.Loss, 1e-12, "the best epoch's weights are back")
+}
+
+func TestConfigErrors(t *testing.T) {
+	ds, _ := data.Linear(graph.Float64)
+	g, _ := graph.New(graph.Config{DType: graph.Float64})
+	m, _ := models.NewLinear(g, models.LinearConfig{In: 2})
+	opt, _ := optimizers.NewSGD(optimizers.SGDConfig{LR: 0.1})
+	for _, c := range []struct {
+		cfg Config
+		msg string
+	}{
+		{Config{Epochs: 0, Optimizer: opt}, "Epochs = 0"},
+		{Config{Epochs: 1}, "no Optimizer"},
+		{Config{Epochs: 1, Optimizer: opt, BatchSize: -1}, "BatchSize = -1"},
+		{Config{Epochs: 1, Optimizer: opt, Resume: true}, "Resume needs a CheckpointDir"},
+	} {
+		_, err := New(g, m, ds, c.cfg)
+		require.ErrorContains(t, err, c.msg)
+	}
+	g32, _ := graph.New(graph.Config{})
+	m32, _ := models.NewLinear(g32, models.LinearConfig{In: 2})
+	_, err := New(g32, m32, ds, Config{Epochs: 1, Optimizer: opt})
+	require.ErrorContains(t, err, "data is float64, model is float32")
+}
