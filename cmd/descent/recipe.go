@@ -68,7 +68,7 @@ func (r *recipe) register(fs *flag.FlagSet) {
 	fs.StringVar(&r.model, "model", "mlp", "model: linear, softmax, mlp, cnn")
 	fs.StringVar(&r.hidden, "hidden", "256,128", "mlp: hidden layer widths")
 	fs.StringVar(&r.activation, "activation", "relu", "mlp: relu, tanh or sigmoid")
-	fs.StringVar(&r.preset, "preset", "", "cnn: architecture preset (see the README; default: the smallest that reaches 99% on MNIST)")
+	fs.StringVar(&r.preset, "preset", "", "cnn: architecture preset: "+strings.Join(models.CNNPresets(), ", ")+" (default "+models.DefaultCNNPreset+")")
 	fs.BoolVar(&r.batchnorm, "batchnorm", false, "mlp, cnn: batch normalization after each hidden layer")
 	fs.Float64Var(&r.dropout, "dropout", 0, "mlp, cnn: dropout probability after each hidden layer")
 	fs.StringVar(&r.dtype, "dtype", "float32", "float32 or float64")
