@@ -14,6 +14,7 @@ type plan struct {
 	slots   []*Tensor     // one per executed node
 	lowered map[*Node]int // descent node -> slot
 	steps   []step        // ops in execution order
+	views   [][2]*Tensor  // (view, source) pairs, in execution order
 	wrt     []*Node       // gradient targets
 	grads   []int         // slot of each target's gradient
 	ctx     Context
@@ -146,8 +147,8 @@ func (p *Program) compile(key planKey) (pl *plan, err error) {
 			bound[gn] = n.param.value
 		case kindConst:
 			bound[gn] = n.value
-		case kindInput:
-			bound[gn] = mustTensor(sym[n].typ.DType, sym[n].typ.Shape)
+		case kindInput: // bound to the fed tensor at each run
+			bound[gn] = &Tensor{dtype: sym[n].typ.DType, shape: sym[n].typ.Shape.Clone()}
 		}
 	}
 	for i := len(sorted) - 1; i >= 0; i-- {
@@ -236,6 +237,7 @@ func (pl *plan) addNode(gn *gorgonia.Node, eg *gorgonia.ExprGraph, slotOf map[*g
 	case *gop:
 		if v, ok := op.op.(Viewer); ok && v.IsView() {
 			out = ins[0].view(op.out.Shape)
+			pl.views = append(pl.views, [2]*Tensor{out, ins[0]})
 			break
 		}
 		out = mustTensor(op.out.DType, op.out.Shape)
@@ -262,6 +264,18 @@ func (pl *plan) addNode(gn *gorgonia.Node, eg *gorgonia.ExprGraph, slotOf map[*g
 	slotOf[gn] = len(pl.slots)
 	pl.slots = append(pl.slots, out)
 	return nil
+}
+
+// bind points the input buffers at the fed tensors (no copy: the program
+// reads the caller's memory during the run) and refreshes the views.
+func (pl *plan) bind(inputs []*Node, feeds Feeds) {
+	for _, in := range inputs {
+		dst, src := pl.slots[pl.lowered[in]], feeds[in]
+		dst.f32, dst.f64, dst.ints = src.f32, src.f64, src.ints
+	}
+	for _, v := range pl.views {
+		v[0].f32, v[0].f64, v[0].ints = v[1].f32, v[1].f64, v[1].ints
+	}
 }
 
 // exec runs the steps in order. A panic in an op becomes an error.

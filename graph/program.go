@@ -6,7 +6,8 @@ import (
 	"sync"
 )
 
-// Feeds binds a batch to the inputs of a program.
+// Feeds binds a batch to the inputs of a program. The tensors are read in
+// place during the run, not copied.
 type Feeds map[*Node]*Tensor
 
 // CompileOptions adjusts what a Program differentiates.
@@ -151,9 +152,7 @@ func (p *Program) Run(mode Mode, backward bool, feeds Feeds) (err error) {
 		p.plans[key] = pl
 	}
 	p.last = pl
-	for _, in := range p.inputs {
-		_ = pl.slots[pl.lowered[in]].CopyFrom(feeds[in])
-	}
+	pl.bind(p.inputs, feeds)
 	if err := pl.exec(p.g); err != nil {
 		return err
 	}
