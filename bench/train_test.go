@@ -1,0 +1,104 @@
+package bench
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/descent-ml/descent/graph"
+	"github.com/descent-ml/descent/models"
+	"github.com/descent-ml/descent/optimizers"
+)
+
+const batch = 128
+
+// setup builds a float32 classifier on MNIST-shaped inputs [N, 784] and
+// compiles its loss and logits.
+func setup(b *testing.B, spec models.Spec) (*graph.Graph, models.Model, *graph.Program, *graph.Node, *graph.Node, *graph.Node) {
+	b.Helper()
+	g, err := graph.New(graph.Config{DType: graph.Float32, Seed: 1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	m, err := models.Build(g, spec)
+	if err != nil {
+		b.Fatal(err)
+	}
+	x := g.Input("x", graph.Batch, 784)
+	y := g.Labels("y")
+	out, err := m.Forward(x)
+	if err != nil {
+		b.Fatal(err)
+	}
+	prog, err := g.Compile(graph.SoftmaxCrossEntropy(out, y), out)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return g, m, prog, x, y, out
+}
+
+var (
+	mlpSpec = models.Spec{Kind: "mlp", In: 784, Hidden: []int{256, 128}, Out: 10}
+	cnnSpec = models.Spec{Kind: "cnn", In: 784, Out: 10, Image: []int{1, 28, 28}, Preset: models.DefaultCNNPreset}
+)
+
+// BenchmarkTrainStep times forward, backward and an SGD momentum update
+// (lr 0.01, momentum 0.9, as ../shared/bench/torch_mlp_step.py).
+func BenchmarkTrainStep(b *testing.B) {
+	for _, c := range []struct {
+		name string
+		spec models.Spec
+	}{{"mlp", mlpSpec}, {"cnn", cnnSpec}} {
+		b.Run(c.name, func(b *testing.B) {
+			_, m, prog, x, y, _ := setup(b, c.spec)
+			opt, err := optimizers.NewSGD(optimizers.SGDConfig{LR: 0.01, Momentum: 0.9})
+			if err != nil {
+				b.Fatal(err)
+			}
+			feeds := graph.Feeds{x: randTensor(b, graph.Float32, 3, batch, 784), y: labels(b, 4, batch, 10)}
+			params := m.Params()
+			step := func() {
+				if _, err := prog.TrainStep(feeds); err != nil {
+					b.Fatal(err)
+				}
+				if err := opt.Step(params); err != nil {
+					b.Fatal(err)
+				}
+			}
+			for range 3 { // compile, create the optimizer state, warm the caches
+				step()
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				step()
+			}
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "steps/s")
+		})
+	}
+}
+
+// BenchmarkInference times eval-mode forward passes.
+func BenchmarkInference(b *testing.B) {
+	for _, c := range []struct {
+		name string
+		spec models.Spec
+	}{{"mlp", mlpSpec}, {"cnn", cnnSpec}} {
+		for _, n := range []int{1, batch} {
+			b.Run(fmt.Sprintf("%s/batch=%d", c.name, n), func(b *testing.B) {
+				_, _, prog, x, y, _ := setup(b, c.spec)
+				feeds := graph.Feeds{x: randTensor(b, graph.Float32, 5, n, 784), y: labels(b, 6, n, 10)}
+				if _, err := prog.Evaluate(feeds); err != nil {
+					b.Fatal(err)
+				}
+				b.ReportAllocs()
+				b.ResetTimer()
+				for i := 0; i < b.N; i++ {
+					if _, err := prog.Evaluate(feeds); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "examples/s")
+			})
+		}
+	}
+}
