@@ -5,30 +5,53 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"runtime"
 	"sort"
 	"strings"
 	"text/tabwriter"
 	"time"
 
+	"github.com/descent-ml/descent/bench"
 	"github.com/descent-ml/descent/internal/blas"
+	"github.com/descent-ml/descent/optimizers"
 )
 
-const benchSynopsis = `Benchmarks. "descent bench matmul" measures square matrix products on the
-active BLAS backend (pure Go by default, OpenBLAS when built with -tags
-openblas) and prints GFLOP/s per size and dtype, each also as a fraction of
-the best figure of the table for that dtype (the machine's best measured
-rate). The full benchmark suite is "go test ./bench -bench .".`
+const benchSynopsis = `Benchmarks: "descent bench [flags] matmul" or "descent bench [flags] optimizers".
+
+matmul measures square matrix products on the active BLAS backend (pure Go
+by default, OpenBLAS when built with -tags openblas) and prints GFLOP/s per
+size and dtype, each also as a fraction of the best figure of the table for
+that dtype (the best rate measured on this machine).
+
+optimizers races optimizers on standard problems: each trains the same
+model from the same initial weights and data order; it prints the final
+loss, how many epochs each needed to come within 10% of the best final
+loss, the accuracy and the time, and with --plot-dir a PNG of the loss
+curves per problem.
+
+The full benchmark suite is "go test ./bench -bench .".`
 
 func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("bench", benchSynopsis, stdout, stderr)
-	sizes := fs.String("sizes", "64,128,256,512,1024", "matrix sizes n (n×n by n×n)")
-	budget := fs.Duration("time", 300*time.Millisecond, "time spent measuring each size")
+	sizes := fs.String("sizes", "64,128,256,512,1024", "matmul: matrix sizes n (n×n by n×n)")
+	budget := fs.Duration("time", 300*time.Millisecond, "matmul: time spent measuring each size")
+	problems := fs.String("problems", "linear,moons,spirals,mnist-softmax", "optimizers: problems (linear, moons, spirals, mnist-softmax, mnist-mlp)")
+	names := fs.String("optimizers", strings.Join(optimizers.Names()[1:], ","), "optimizers: contenders")
+	epochs := fs.Int("epochs", 10, "optimizers: epochs per run")
+	seed := fs.Uint64("seed", 1, "optimizers: seed of weights and data order")
+	lr := fs.Float64("lr", 0, "optimizers: one learning rate for every contender (0: each one's default)")
+	plotDir := fs.String("plot-dir", "", "optimizers: write DIR/<problem>.png")
+	dataDir := fs.String("data-dir", "", "optimizers: folder with MNIST's IDX files")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	if fs.NArg() == 1 && fs.Arg(0) == "optimizers" {
+		return raceOptimizers(ctx, stdout, *problems, *names, *epochs, *seed, *lr, *plotDir, *dataDir)
+	}
 	if fs.NArg() != 1 || fs.Arg(0) != "matmul" {
-		return fmt.Errorf("bench: want a benchmark name: matmul")
+		return fmt.Errorf("bench: want a benchmark name: matmul or optimizers")
 	}
 	ns, err := intList(*sizes)
 	if err != nil {
@@ -91,4 +114,49 @@ func measure[T float32 | float64](n int, budget time.Duration) float64 {
 	return rates[len(rates)/2]
 }
 
-var _ = strings.Join
+func raceOptimizers(ctx context.Context, w io.Writer, problems, names string, epochs int, seed uint64, lr float64, plotDir, dataDir string) error {
+	split := func(s string) []string {
+		var out []string
+		for _, p := range strings.Split(s, ",") {
+			if p = strings.TrimSpace(p); p != "" {
+				out = append(out, p)
+			}
+		}
+		return out
+	}
+	probs, err := bench.Problems(split(problems), dataDir, seed)
+	if err != nil {
+		return err
+	}
+	var h optimizers.Hyper
+	if lr != 0 {
+		h.LR = optimizers.Float(lr)
+	}
+	cs, err := bench.Builtin(split(names), h)
+	if err != nil {
+		return err
+	}
+	if epochs < 1 {
+		return fmt.Errorf("--epochs %d (want >= 1)", epochs)
+	}
+	res, err := bench.Race(ctx, probs, cs, epochs, seed)
+	if err != nil {
+		return err
+	}
+	if err := bench.WriteTable(w, res); err != nil {
+		return err
+	}
+	if plotDir != "" {
+		if err := os.MkdirAll(plotDir, 0o755); err != nil {
+			return err
+		}
+		for _, p := range probs {
+			path := filepath.Join(plotDir, p.Name+".png")
+			if err := bench.Plot(path, p.Name, res); err != nil {
+				return err
+			}
+			fmt.Fprintf(w, "plot written to %s\n", path)
+		}
+	}
+	return nil
+}

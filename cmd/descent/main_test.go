@@ -172,4 +172,10 @@ func TestVersionAndBench(t *testing.T) {
 	require.NoError(t, err)
 	require.Contains(t, out, "backend:")
 	require.Equal(t, 4, strings.Count(out, "%\n"), "two sizes, two dtypes")
+
+	dir := t.TempDir()
+	out, err = runCLI(t, "bench", "--problems", "linear", "--optimizers", "sgd,adam", "--epochs", "2", "--plot-dir", dir, "optimizers")
+	require.NoError(t, err)
+	require.Contains(t, out, "linear   adam")
+	require.FileExists(t, filepath.Join(dir, "linear.png"))
 }
