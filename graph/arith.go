@@ -207,6 +207,13 @@ func (o broadcastToOp) Forward(_ *Context, out *Tensor, in []*Tensor) error {
 }
 
 func repeat[T Float](out, in []T) {
+	if len(in) == 1 {
+		v := in[0]
+		for i := range out {
+			out[i] = v
+		}
+		return
+	}
 	for o := 0; o < len(out); o += len(in) {
 		copy(out[o:o+len(in)], in)
 	}

@@ -83,16 +83,19 @@ func (n *Node) String() string {
 // in the graph (see Graph.Err). This is how packages outside graph (ops/,
 // user code) add their own ops.
 func Apply(op Op, inputs ...*Node) *Node {
-	if len(inputs) == 0 {
+	var g *Graph
+	for _, in := range inputs {
+		if in != nil {
+			g = in.g
+			break
+		}
+	}
+	if g == nil {
 		return &Node{failed: true}
 	}
-	g := inputs[0].g
 	for _, in := range inputs {
 		if in == nil {
-			if g != nil {
-				return g.fail(&OpError{Op: op.String(), Err: fmt.Errorf("%w: nil input", ErrGraph)})
-			}
-			return &Node{failed: true}
+			return g.fail(&OpError{Op: op.String(), Err: fmt.Errorf("%w: nil input", ErrGraph)})
 		}
 		if in.failed {
 			return &Node{g: in.g, failed: true}

@@ -90,6 +90,7 @@ func (s *Sym) Shape() Shape { return s.typ.Shape }
 type Builder struct {
 	eg   *gorgonia.ExprGraph
 	mode Mode
+	rng  *rand.Rand
 }
 
 // Mode returns the mode of the program being compiled.
@@ -187,7 +188,7 @@ func (o *gop) Do(vals ...gorgonia.Value) (v gorgonia.Value, err error) {
 		copy(out.f32, in[0].f32)
 		copy(out.f64, in[0].f64)
 		copy(out.ints, in[0].ints)
-	} else if err := o.op.Forward(&Context{Mode: o.b.mode}, out, in); err != nil {
+	} else if err := o.op.Forward(&Context{Mode: o.b.mode, Rand: o.b.rng}, out, in); err != nil {
 		return nil, err
 	}
 	return toValue(out), nil

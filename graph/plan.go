@@ -52,7 +52,7 @@ func (p *Program) compile(key planKey) (pl *plan, err error) {
 	}()
 	g := p.g
 	eg := gorgonia.NewGraph()
-	b := &Builder{eg: eg, mode: key.mode}
+	b := &Builder{eg: eg, mode: key.mode, rng: g.rng}
 	roots := append([]*Node(nil), p.outputs...)
 	if p.loss != nil {
 		roots = append(roots, p.loss)

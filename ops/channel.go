@@ -263,11 +263,10 @@ func scaleChannels[T Float](dx, dy, a []T, l layout) {
 // bnDx sets dx = a[c]·dy + b[c]·(x - mu[c]) + k[c].
 func bnDx[T Float](dx, dy, x, mu, a, b, k []T, l layout) {
 	if l.s == 1 {
-		mu, a, b, k = mu[:l.c], a[:l.c], b[:l.c], k[:l.c]
 		for n := 0; n < l.n; n++ {
-			gr := dy[n*l.c:][:len(a)]
-			xr := x[n*l.c:][:len(a)]
-			dr := dx[n*l.c:][:len(a)]
+			gr := dy[n*l.c:][:l.c]
+			xr, dr := x[n*l.c:][:len(gr)], dx[n*l.c:][:len(gr)]
+			a, b, k, mu := a[:len(gr)], b[:len(gr)], k[:len(gr)], mu[:len(gr)]
 			for c, v := range gr {
 				dr[c] = a[c]*v + b[c]*(xr[c]-mu[c]) + k[c]
 			}

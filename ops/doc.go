@@ -28,9 +28,11 @@
 // argmax, masks). They are graph.Lowerers: every compiled program (mode,
 // batch size, gradient request) gets a fresh op instance from Lower, which
 // owns that state; memory is allocated on the program's first run and
-// reused, so a training step allocates nothing. Backward ops read what
-// the forward instance of their program saved, and take its output as an
-// input so that they always run after it. Only what a program needs runs:
+// reused, so ops allocate nothing per training step (gonum's pure-Go
+// BLAS, internal/blas's default, allocates inside its parallel Sgemm for
+// large products; the openblas build allocates nothing). Backward ops
+// read what the forward instance of their program saved, and take its
+// output as an input so that they always run after it. Only what a program needs runs:
 // the input gradient of a convolution or batch norm whose input is data
 // is never computed.
 //

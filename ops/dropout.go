@@ -11,7 +11,8 @@ import (
 // scales the others by 1/(1-p) (inverted dropout, as torch.nn.Dropout;
 // Srivastava et al. 2014). It is the identity in Eval mode, and in both
 // modes when p is 0. The mask is drawn from the graph's seeded random
-// stream in every training forward pass, so a run is reproducible from
+// stream in every training forward pass (32 random bits per element: the
+// keep probability is 1-p to within 2⁻³²), so a run is reproducible from
 // the graph's seed; the backward pass multiplies by the same mask. p must
 // lie in [0, 1).
 func Dropout(x *graph.Node, p float64) *graph.Node {
@@ -77,15 +78,24 @@ func (o *dropoutTrain) Forward(ctx *graph.Context, out *graph.Tensor, in []*grap
 
 func dropoutKernel[T Float](ctx *graph.Context, o *dropoutTrain, y, x []T) {
 	mask := buf[T](&o.mask, len(x))
-	keep, scale := 1-o.p, T(1/(1-o.p))
-	// One 64-bit draw gives a 53-bit uniform in [0, 1): keep when u < 1-p.
-	threshold := uint64(math.Ldexp(keep, 53))
-	for i, v := range x {
-		if ctx.Rand.Uint64()>>11 < threshold {
-			mask[i], y[i] = scale, v*scale
-		} else {
-			mask[i], y[i] = 0, 0
-		}
+	mask = mask[:len(x)]
+	y = y[:len(x)]
+	scale := T(1 / (1 - o.p))
+	// Each 64-bit draw gives two 32-bit uniforms u; an element is kept when
+	// u < (1-p)·2³² (the keep probability is exact to 2⁻³²). The
+	// comparison is computed without a branch: (u - t) >> 63 is 1 when u < t.
+	t := uint64(math.Ldexp(1-o.p, 32))
+	i := 0
+	for ; i+2 <= len(x); i += 2 {
+		r := ctx.Rand.Uint64()
+		xs, ms, ys := x[i:i+2:i+2], mask[i:i+2:i+2], y[i:i+2:i+2]
+		k0, k1 := T((r&0xffffffff-t)>>63)*scale, T((r>>32-t)>>63)*scale
+		ms[0], ys[0] = k0, xs[0]*k0
+		ms[1], ys[1] = k1, xs[1]*k1
+	}
+	if i < len(x) {
+		k := T((ctx.Rand.Uint64()&0xffffffff-t)>>63) * scale
+		mask[i], y[i] = k, x[i]*k
 	}
 }
 

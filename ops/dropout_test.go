@@ -106,3 +106,16 @@ func TestDropoutErrors(t *testing.T) {
 	require.ErrorIs(t, d.Forward(&graph.Context{}, x.Clone(), []*graph.Tensor{x}), graph.ErrRun)
 	require.Nil(t, (&dropout{p: 0.5}).Lower(graph.Eval))
 }
+
+// TestDropoutOddLength: the last element of an odd-sized tensor gets a
+// draw of its own (elements are drawn two per 64-bit number).
+func TestDropoutOddLength(t *testing.T) {
+	g := newGraph(t, graph.Float32)
+	x := g.Input("x", graph.Batch, 3)
+	y := Dropout(x, 1e-9) // keeps everything but once in ~10⁹
+	p, err := g.Compile(nil, y)
+	require.NoError(t, err)
+	xt := randTensor(t, graph.Float32, 1, 1, 2, 7, 3)
+	require.NoError(t, p.Run(graph.Train, false, graph.Feeds{x: xt}))
+	requireNear(t, "y", xt.Values(), p.Output(y).Values(), 1e-6)
+}

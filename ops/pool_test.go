@@ -184,3 +184,48 @@ func TestPoolErrors(t *testing.T) {
 	require.True(t, MaxPool2D(nil, PoolConfig{Kernel: Both(1)}).Failed(), "nil input: no panic")
 	require.True(t, AvgPool2D(nil, PoolConfig{}).Failed())
 }
+
+// TestMaxPool2x2FastPath: the unrolled 2×2 kernel picks the same values
+// and indices as the general loops, ties and NaNs included.
+func TestMaxPool2x2FastPath(t *testing.T) {
+	g := newGeom(3, 5, 7, Both(2), Both(2), Both(0))
+	planes := 2 * 3
+	x := make([]float64, planes*g.in())
+	for i, v := range randValues(1, 0, 4, len(x)) {
+		x[i] = math.Floor(v) // many ties
+		if i%17 == 0 {
+			x[i] = math.NaN()
+		}
+		if i%13 == 0 {
+			x[i] = math.Inf(-1)
+		}
+	}
+	y1, y2 := make([]float64, planes*g.out()), make([]float64, planes*g.out())
+	a1, a2 := make([]int32, len(y1)), make([]int32, len(y2))
+	maxPool2x2(y1, x, a1, g, planes)
+	g.ph = 0 // the general loops: same geometry, forced past the fast path
+	general := func() {
+		P := g.out()
+		for p := 0; p < planes; p++ {
+			for i := 0; i < g.oh; i++ {
+				for j := 0; j < g.ow; j++ {
+					h0, h1, w0, w1 := g.window(i, j)
+					best, at := math.Inf(-1), h0*g.w+w0
+					for h := h0; h < h1; h++ {
+						for w := w0; w < w1; w++ {
+							if v := x[p*g.in()+h*g.w+w]; v > best || v != v {
+								best, at = v, h*g.w+w
+							}
+						}
+					}
+					y2[p*P+i*g.ow+j], a2[p*P+i*g.ow+j] = best, int32(at)
+				}
+			}
+		}
+	}
+	general()
+	require.Equal(t, a2, a1)
+	for i := range y1 {
+		require.True(t, y1[i] == y2[i] || (math.IsNaN(y1[i]) && math.IsNaN(y2[i])), "y[%d]: %v vs %v", i, y1[i], y2[i])
+	}
+}
