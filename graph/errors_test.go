@@ -189,3 +189,14 @@ func TestCompileErrors(t *testing.T) {
 	require.NoError(t, err)
 	require.True(t, errors.Is(p.Run(Train, true, Feeds{}), ErrGraph), "backward without a loss")
 }
+
+func TestApplyNilInputs(t *testing.T) {
+	g, _ := New(Config{})
+	x := g.Input("x", Batch, 2)
+	var n *Node
+	require.NotPanics(t, func() { n = Add(nil, x) })
+	require.True(t, n.Failed())
+	require.ErrorIs(t, g.Err(), ErrGraph)
+	require.NotPanics(t, func() { n = ReLU(nil) })
+	require.True(t, n.Failed())
+}
