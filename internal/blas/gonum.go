@@ -2,8 +2,42 @@
 
 package blas
 
-import "gonum.org/v1/gonum/blas/gonum"
+import (
+	gblas "gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/gonum"
+	"gorgonia.org/tensor"
 
-const backendName = "gonum (pure Go)"
+	"github.com/descent-ml/descent/internal/gemm"
+)
 
-var impl level3 = gonum.Implementation{}
+// The default backend is pure Go: descent's own GEMM (internal/gemm, Go
+// assembly micro-kernels for AVX-512 and AVX2) for matrix products, and
+// gonum's pure-Go BLAS for the rest of the BLAS interface and on CPUs
+// where internal/gemm only has its portable kernel (gonum's SSE code is
+// faster there).
+var backendName, impl = pureGo()
+
+func pureGo() (string, level3) {
+	if gemm.Kernel() == "generic" {
+		return "gonum (pure Go)", gonum.Implementation{}
+	}
+	return "pure Go (descent gemm, " + gemm.Kernel() + " kernels)", goGemm{}
+}
+
+// goGemm is gonum's BLAS with descent's GEMM.
+type goGemm struct{ gonum.Implementation }
+
+func (goGemm) Sgemm(tA, tB gblas.Transpose, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	gemm.Sgemm(tA != gblas.NoTrans, tB != gblas.NoTrans, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+func (goGemm) Dgemm(tA, tB gblas.Transpose, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
+	gemm.Dgemm(tA != gblas.NoTrans, tB != gblas.NoTrans, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+// gorgonia's tensor.MatMul uses the same backend.
+func init() {
+	if g, ok := impl.(goGemm); ok {
+		tensor.Use(g)
+	}
+}

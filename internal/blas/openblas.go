@@ -10,8 +10,9 @@ import (
 	"gorgonia.org/tensor"
 )
 
-const backendName = "openblas (cgo)"
-
-var impl level3 = netlib.Implementation{}
+var (
+	backendName       = "openblas (cgo)"
+	impl        level3 = netlib.Implementation{}
+)
 
 func init() { tensor.Use(netlib.Implementation{}) }

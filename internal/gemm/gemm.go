@@ -1,0 +1,262 @@
+package gemm
+
+import (
+	"fmt"
+	"math"
+	"sync"
+	"unsafe"
+)
+
+type float interface{ float32 | float64 }
+
+// kernel is a register-blocked micro-kernel and the cache blocking tuned for
+// it. fn computes C = alpha*Ap*Bp + beta*C for one mr×nr tile of C from a
+// packed mr×k sliver of op(A) (ap[p*mr+i]) and a packed k×nr sliver of
+// op(B) (bp[p*nr+j]); it must not read C when beta == 0.
+type kernel[T float] struct {
+	name       string
+	mr, nr     int // register tile
+	kc, mc, nc int // cache blocks: kc×nc panel of op(B) (L2), mc×kc panel of op(A)
+	fn         func(k int, a, b, c *T, ldc int, alpha, beta T)
+	// Packing routines (see pack.go); nil means the portable packN, packT.
+	packN, packT func(dst, src []T, ld, r0, c0, rows, cols, w int)
+}
+
+// The kernels usable on this CPU, fastest first; set once by init.
+var (
+	sKernels []*kernel[float32]
+	dKernels []*kernel[float64]
+)
+
+// Kernel returns the name of the micro-kernel Sgemm and Dgemm use on this
+// CPU: "avx512", "avx2" or "generic".
+func Kernel() string { return sKernels[0].name }
+
+// Sgemm computes C = alpha*op(A)*op(B) + beta*C on row-major float32
+// matrices, with exactly the semantics of BLAS sgemm (gonum's
+// blas.Float32Level3.Sgemm with row-major storage): op(X) is X, or Xᵀ when tX
+// is true; op(A) is m×k, op(B) is k×n and C is m×n; lda, ldb and ldc are the
+// row strides. When beta == 0, C is overwritten without being read (NaNs in
+// C do not propagate); when alpha == 0 or k == 0, C is only scaled by beta.
+//
+// The caller guarantees the sizes (see Check). As a programming-error check
+// that keeps the assembly kernels from ever touching memory outside the
+// slices, Sgemm panics when Check reports an error.
+//
+// Sgemm runs on the calling goroutine, allocates nothing in steady state and
+// is safe for concurrent use.
+func Sgemm(tA, tB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	if err := Check(tA, tB, m, n, k, len(a), lda, len(b), ldb, len(c), ldc); err != nil {
+		panic(err)
+	}
+	gemm(sKernels[0], tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+// Dgemm is Sgemm for float64.
+func Dgemm(tA, tB bool, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
+	if err := Check(tA, tB, m, n, k, len(a), lda, len(b), ldb, len(c), ldc); err != nil {
+		panic(err)
+	}
+	gemm(dKernels[0], tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+// Check validates the arguments of Sgemm and Dgemm, given the slice lengths,
+// with the same rules as gonum's BLAS: m, n, k >= 0; lda >= max(1, columns
+// of A as stored), likewise ldb and ldc; and, unless m or n is 0, the slices
+// hold their matrices (len(a) >= (rows-1)*lda+columns, ...).
+func Check(tA, tB bool, m, n, k, lenA, lda, lenB, ldb, lenC, ldc int) error {
+	if m < 0 || n < 0 || k < 0 {
+		return fmt.Errorf("gemm: negative size m=%d n=%d k=%d", m, n, k)
+	}
+	ar, ac := m, k // A as stored
+	if tA {
+		ar, ac = k, m
+	}
+	br, bc := k, n
+	if tB {
+		br, bc = n, k
+	}
+	if lda < max(1, ac) {
+		return fmt.Errorf("gemm: lda=%d < max(1, %d)", lda, ac)
+	}
+	if ldb < max(1, bc) {
+		return fmt.Errorf("gemm: ldb=%d < max(1, %d)", ldb, bc)
+	}
+	if ldc < max(1, n) {
+		return fmt.Errorf("gemm: ldc=%d < max(1, %d)", ldc, n)
+	}
+	if m == 0 || n == 0 {
+		return nil
+	}
+	if !fits(ar, ac, lda, lenA) {
+		return fmt.Errorf("gemm: len(a)=%d too short for %d×%d with lda=%d", lenA, ar, ac, lda)
+	}
+	if !fits(br, bc, ldb, lenB) {
+		return fmt.Errorf("gemm: len(b)=%d too short for %d×%d with ldb=%d", lenB, br, bc, ldb)
+	}
+	if !fits(m, n, ldc, lenC) {
+		return fmt.Errorf("gemm: len(c)=%d too short for %d×%d with ldc=%d", lenC, m, n, ldc)
+	}
+	return nil
+}
+
+// fits reports whether a slice of length l holds a rows×cols matrix with row
+// stride ld >= max(1, cols), guarding against overflow. An empty matrix
+// fits, except that, as in gonum, a matrix with rows > 0 and cols == 0 needs
+// (rows-1)*ld elements.
+func fits(rows, cols, ld, l int) bool {
+	if rows == 0 {
+		return true
+	}
+	if rows-1 > (math.MaxInt-cols)/ld {
+		return false
+	}
+	return l >= (rows-1)*ld+cols
+}
+
+// workspace holds the packing buffers of one call; pooled so that steady
+// state allocates nothing.
+type workspace[T float] struct {
+	a, b, t []T
+}
+
+var (
+	pool32 = sync.Pool{New: func() any { return new(workspace[float32]) }}
+	pool64 = sync.Pool{New: func() any { return new(workspace[float64]) }}
+)
+
+func poolFor[T float]() *sync.Pool {
+	var z T
+	if _, ok := any(z).(float32); ok {
+		return &pool32
+	}
+	return &pool64
+}
+
+// aligned returns s if it holds n elements, else a new 64-byte aligned slice.
+func aligned[T float](s []T, n int) []T {
+	if cap(s) >= n {
+		return s[:n]
+	}
+	var z T
+	pad := 64 / int(unsafe.Sizeof(z))
+	s = make([]T, n+pad)
+	off := int(uintptr(unsafe.Pointer(unsafe.SliceData(s)))%64) / int(unsafe.Sizeof(z))
+	if off != 0 {
+		off = pad - off
+	}
+	return s[off : off+n : off+n]
+}
+
+// blocks splits n into ceil(n/max) near-equal blocks, each rounded up to a
+// multiple of unit, and returns the block size.
+func blocks(n, maxb, unit int) int {
+	nb := (n + maxb - 1) / maxb
+	b := (n + nb - 1) / nb
+	return (b + unit - 1) / unit * unit
+}
+
+// gemm is the Goto/BLIS blocked algorithm; arguments are already checked.
+//
+//	for ic over m in mc blocks:              op(A) row panel
+//	  for pc over k in kc blocks:            pack op(A)[ic:, pc:] → ap (mr slivers)
+//	    for jc over n in nc blocks:          pack op(B)[pc:, jc:] → bp (nr slivers, L2)
+//	      for ir over mc in mr steps:        A sliver stays in L1
+//	        for jr over nc in nr steps:      B slivers stream from L2
+//	          micro-kernel on C[ic+ir:, jc+jr:]
+func gemm[T float](kn *kernel[T], tA, tB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
+	if m == 0 || n == 0 {
+		return
+	}
+	if alpha == 0 || k == 0 {
+		scale(m, n, beta, c, ldc)
+		return
+	}
+	mr, nr := kn.mr, kn.nr
+	pN, pT := kn.packN, kn.packT
+	if pN == nil {
+		pN = packN[T]
+	}
+	if pT == nil {
+		pT = packT[T]
+	}
+	kc := blocks(k, kn.kc, 1)
+	mc := blocks(m, kn.mc, mr)
+	nc := blocks(n, kn.nc, nr)
+
+	pool := poolFor[T]()
+	ws := pool.Get().(*workspace[T])
+	ws.a = aligned(ws.a, mc*kc)
+	ws.b = aligned(ws.b, kc*nc)
+	ws.t = aligned(ws.t, mr*nr)
+	ap, bp, t := ws.a, ws.b, ws.t
+
+	for ic := 0; ic < m; ic += mc {
+		mb := min(mc, m-ic)
+		for pc := 0; pc < k; pc += kc {
+			kb := min(kc, k-pc)
+			if tA {
+				pT(ap, a, lda, pc, ic, kb, mb, mr)
+			} else {
+				pN(ap, a, lda, ic, pc, mb, kb, mr)
+			}
+			bt := beta
+			if pc > 0 {
+				bt = 1
+			}
+			for jc := 0; jc < n; jc += nc {
+				nb := min(nc, n-jc)
+				if tB {
+					pN(bp, b, ldb, jc, pc, nb, kb, nr)
+				} else {
+					pT(bp, b, ldb, pc, jc, kb, nb, nr)
+				}
+				for ir := 0; ir < mb; ir += mr {
+					mrr := min(mr, mb-ir)
+					as := &ap[ir*kb]
+					for jr := 0; jr < nb; jr += nr {
+						nrr := min(nr, nb-jr)
+						bs := &bp[jr*kb]
+						ci := (ic+ir)*ldc + jc + jr
+						if mrr == mr && nrr == nr {
+							kn.fn(kb, as, bs, &c[ci], ldc, alpha, bt)
+							continue
+						}
+						// Edge tile: compute the full tile into t (the packed
+						// panels are zero-padded), write back the valid part.
+						kn.fn(kb, as, bs, &t[0], nr, alpha, 0)
+						for i := 0; i < mrr; i++ {
+							cr := c[ci+i*ldc : ci+i*ldc+nrr]
+							tr := t[i*nr : i*nr+nrr]
+							if bt == 0 {
+								copy(cr, tr)
+							} else {
+								for j, v := range tr {
+									cr[j] = bt*cr[j] + v
+								}
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+	pool.Put(ws)
+}
+
+// scale computes C = beta*C; beta == 0 zeroes C.
+func scale[T float](m, n int, beta T, c []T, ldc int) {
+	if beta == 1 {
+		return
+	}
+	for i := 0; i < m; i++ {
+		cr := c[i*ldc : i*ldc+n]
+		if beta == 0 {
+			clear(cr)
+			continue
+		}
+		for j := range cr {
+			cr[j] *= beta
+		}
+	}
+}

@@ -1,0 +1,388 @@
+//go:build ignore
+
+// gen_kernels generates kernels_amd64.s, the register-blocked micro-kernels.
+//
+//	go run gen_kernels.go
+//
+// Every kernel has the Go signature
+//
+//	func name(k int, a, b, c *T, ldc int, alpha, beta T)
+//
+// a is a packed MR×k sliver of op(A) (a[p*MR+i]), b a packed k×NR sliver of
+// op(B) (b[p*NR+j]), c the top-left element of an MR×NR tile of row-major C
+// with leading dimension ldc (in elements). It computes
+// C = alpha*a*b + beta*C, and does not read C when beta == 0.
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+)
+
+type kern struct {
+	name   string
+	f64    bool // float64 (PD) or float32 (PS)
+	zmm    bool // AVX-512 (Z, embedded broadcast) or AVX2 (Y)
+	mr     int  // rows (broadcast operand)
+	nvec   int  // vectors per row
+	unroll int
+}
+
+func (k kern) es() int { // element size
+	if k.f64 {
+		return 8
+	}
+	return 4
+}
+func (k kern) vbytes() int {
+	if k.zmm {
+		return 64
+	}
+	return 32
+}
+func (k kern) nr() int { return k.nvec * k.vbytes() / k.es() }
+func (k kern) sfx() string {
+	if k.f64 {
+		return "PD"
+	}
+	return "PS"
+}
+func (k kern) reg(i int) string {
+	if k.zmm {
+		return fmt.Sprintf("Z%d", i)
+	}
+	return fmt.Sprintf("Y%d", i)
+}
+
+var buf bytes.Buffer
+
+func p(format string, args ...any) { fmt.Fprintf(&buf, format+"\n", args...) }
+
+func gen(k kern) {
+	es, nr, mr, nv := k.es(), k.nr(), k.mr, k.nvec
+	nacc := mr * nv
+	breg := nacc // first B register
+	frame := 56
+	if !k.f64 {
+		frame = 48
+	}
+	betaOff := 44
+	if k.f64 {
+		betaOff = 48
+	}
+	p("")
+	p("// func %s(k int, a, b, c *%s, ldc int, alpha, beta %s)", k.name, map[bool]string{false: "float32", true: "float64"}[k.f64], map[bool]string{false: "float32", true: "float64"}[k.f64])
+	p("// %d×%d tile, %d accumulators.", mr, nr, nacc)
+	p("TEXT ·%s(SB), NOSPLIT, $0-%d", k.name, frame)
+	p("\tMOVQ k+0(FP), CX")
+	p("\tMOVQ a+8(FP), SI")
+	p("\tMOVQ b+16(FP), DI")
+	p("\tMOVQ c+24(FP), DX")
+	p("\tMOVQ ldc+32(FP), R8")
+	if es == 4 {
+		p("\tSHLQ $2, R8")
+	} else {
+		p("\tSHLQ $3, R8")
+	}
+	// Prefetch the C tile: it is touched only after the k loop.
+	p("\tMOVQ DX, R9")
+	rowBytes := nr * es
+	for i := 0; i < mr; i++ {
+		p("\tPREFETCHT0 (R9)")
+		p("\tPREFETCHT0 %d(R9)", rowBytes-1)
+		if i < mr-1 {
+			p("\tADDQ R8, R9")
+		}
+	}
+	for i := 0; i < nacc; i++ {
+		if k.zmm {
+			p("\tVPXORD %s, %s, %s", k.reg(i), k.reg(i), k.reg(i))
+		} else {
+			p("\tVXORPS %s, %s, %s", k.reg(i), k.reg(i), k.reg(i))
+		}
+	}
+	body := func(u int) {
+		aoff := u * mr * es
+		boff := u * nr * es
+		// Alternate two sets of B registers between unrolled steps when there is room.
+		b0 := breg
+		if k.zmm && nacc+2*nv <= 32 && u%2 == 1 {
+			b0 = breg + nv
+		}
+		for v := 0; v < nv; v++ {
+			p("\tVMOVUP%s %d(DI), %s", k.sfx()[1:], boff+v*k.vbytes(), k.reg(b0+v))
+		}
+		for i := 0; i < mr; i++ {
+			if k.zmm {
+				for v := 0; v < nv; v++ {
+					p("\tVFMADD231%s.BCST %d(SI), %s, %s", k.sfx(), aoff+i*es, k.reg(b0+v), k.reg(i*nv+v))
+				}
+			} else {
+				// AVX2: broadcast into one of two scratch registers.
+				s := breg + nv + i%2
+				if k.f64 {
+					p("\tVBROADCASTSD %d(SI), %s", aoff+i*es, k.reg(s))
+				} else {
+					p("\tVBROADCASTSS %d(SI), %s", aoff+i*es, k.reg(s))
+				}
+				for v := 0; v < nv; v++ {
+					p("\tVFMADD231%s %s, %s, %s", k.sfx(), k.reg(b0+v), k.reg(s), k.reg(i*nv+v))
+				}
+			}
+		}
+	}
+	U := k.unroll
+	p("\tMOVQ CX, BX")
+	p("\tSHRQ $%d, BX", map[int]int{1: 0, 2: 1, 4: 2, 8: 3}[U])
+	p("\tANDQ $%d, CX", U-1)
+	p("\tTESTQ BX, BX")
+	p("\tJZ tail")
+	p("loop:")
+	for u := 0; u < U; u++ {
+		body(u)
+	}
+	p("\tADDQ $%d, SI", U*mr*es)
+	p("\tADDQ $%d, DI", U*nr*es)
+	p("\tDECQ BX")
+	p("\tJNZ loop")
+	p("tail:")
+	p("\tTESTQ CX, CX")
+	p("\tJZ done")
+	p("loop1:")
+	body(0)
+	p("\tADDQ $%d, SI", mr*es)
+	p("\tADDQ $%d, DI", nr*es)
+	p("\tDECQ CX")
+	p("\tJNZ loop1")
+	p("done:")
+	// alpha / beta in the two registers after the accumulators.
+	ra, rb := k.reg(breg), k.reg(breg+1)
+	bc := "VBROADCASTSS"
+	if k.f64 {
+		bc = "VBROADCASTSD"
+	}
+	p("\t%s alpha+40(FP), %s", bc, ra)
+	p("\t%s beta+%d(FP), %s", bc, betaOff, rb)
+	if k.f64 {
+		p("\tMOVQ beta+48(FP), BX")
+		p("\tSHLQ $1, BX") // drop the sign: -0 counts as 0
+	} else {
+		p("\tMOVL beta+44(FP), BX")
+		p("\tSHLL $1, BX")
+	}
+	for i := 0; i < nacc; i++ {
+		p("\tVMUL%s %s, %s, %s", k.sfx(), ra, k.reg(i), k.reg(i))
+	}
+	p("\tTESTQ BX, BX")
+	p("\tJZ nobeta")
+	for i := 0; i < mr; i++ {
+		for v := 0; v < nv; v++ {
+			p("\tVFMADD231%s %d(DX), %s, %s", k.sfx(), v*k.vbytes(), rb, k.reg(i*nv+v))
+			p("\tVMOVUP%s %s, %d(DX)", k.sfx()[1:], k.reg(i*nv+v), v*k.vbytes())
+		}
+		if i < mr-1 {
+			p("\tADDQ R8, DX")
+		}
+	}
+	p("\tVZEROUPPER")
+	p("\tRET")
+	p("nobeta:")
+	for i := 0; i < mr; i++ {
+		for v := 0; v < nv; v++ {
+			p("\tVMOVUP%s %s, %d(DX)", k.sfx()[1:], k.reg(i*nv+v), v*k.vbytes())
+		}
+		if i < mr-1 {
+			p("\tADDQ R8, DX")
+		}
+	}
+	p("\tVZEROUPPER")
+	p("\tRET")
+}
+
+func main() {
+	p("// Code generated by gen_kernels.go; DO NOT EDIT.")
+	p("")
+	p("//go:build amd64 && !purego")
+	p("")
+	p("#include \"textflag.h\"")
+	for _, k := range []kern{
+		{name: "sKernAVX512", f64: false, zmm: true, mr: 12, nvec: 2, unroll: 4},
+		{name: "dKernAVX512", f64: true, zmm: true, mr: 12, nvec: 2, unroll: 4},
+		{name: "sKernAVX2", f64: false, zmm: false, mr: 6, nvec: 2, unroll: 4},
+		{name: "dKernAVX2", f64: true, zmm: false, mr: 6, nvec: 2, unroll: 4},
+	} {
+		gen(k)
+	}
+	genPackCopy(false)
+	genPackCopy(true)
+	genPackTrans(false)
+	genPackTrans(true)
+	if err := os.WriteFile("kernels_amd64.s", buf.Bytes(), 0o644); err != nil {
+		panic(err)
+	}
+}
+
+// genPackCopy: func packCopyS/D(dst, src *T, ld, rows, w, lm1, lm2, sm1, sm2 int)
+//
+// For p < rows: loads src[p*ld : p*ld+32 (f32) / 16 (f64)] under the load
+// masks lm1 (first vector) and lm2 (second), zeroing masked-off lanes (which
+// are not accessed), and stores them to dst[p*w:] under the store masks
+// sm1, sm2 (w = popcount(sm1)+popcount(sm2) is the sliver width).
+// AVX-512F.
+func genPackCopy(f64 bool) {
+	name, mv, es, vb, typ := "packCopyS", "VMOVUPS", 4, 64, "float32"
+	if f64 {
+		name, mv, es, typ = "packCopyD", "VMOVUPD", 8, "float64"
+	}
+	p("")
+	p("// func %s(dst, src *%s, ld, rows, w, lm1, lm2, sm1, sm2 int)", name, typ)
+	p("TEXT ·%s(SB), NOSPLIT, $0-72", name)
+	p("\tMOVQ dst+0(FP), DI")
+	p("\tMOVQ src+8(FP), SI")
+	p("\tMOVQ ld+16(FP), R8")
+	p("\tSHLQ $%d, R8", map[int]int{4: 2, 8: 3}[es])
+	p("\tMOVQ rows+24(FP), CX")
+	p("\tMOVQ w+32(FP), R9")
+	p("\tSHLQ $%d, R9", map[int]int{4: 2, 8: 3}[es])
+	p("\tMOVQ lm1+40(FP), AX")
+	p("\tKMOVW AX, K1")
+	p("\tMOVQ lm2+48(FP), AX")
+	p("\tKMOVW AX, K2")
+	p("\tMOVQ sm1+56(FP), AX")
+	p("\tKMOVW AX, K3")
+	p("\tMOVQ sm2+64(FP), AX")
+	p("\tKMOVW AX, K4")
+	p("\tTESTQ CX, CX")
+	p("\tJZ done")
+	p("loop:")
+	p("\t%s.Z (SI), K1, Z0", mv)
+	p("\t%s.Z %d(SI), K2, Z1", mv, vb)
+	p("\t%s Z0, K3, (DI)", mv)
+	p("\t%s Z1, K4, %d(DI)", mv, vb)
+	p("\tADDQ R8, SI")
+	p("\tADDQ R9, DI")
+	p("\tDECQ CX")
+	p("\tJNZ loop")
+	p("done:")
+	p("\tVZEROUPPER")
+	p("\tRET")
+}
+
+// genPackTrans: func packTransS/D(dst, src *T, ld, w, nrows, nchunks, sm int)
+//
+// Transposes nchunks blocks of G×G (G = 16 for f32, 8 for f64): block c
+// reads rows r < nrows (1 <= nrows <= G) of src[r*ld+c*G : +G] (rows >= nrows
+// read as zeros) and writes its row q, i.e. column c*G+q of src, to
+// dst[(c*G+q)*w :] under the store mask sm. AVX-512F.
+func genPackTrans(f64 bool) {
+	name, mv, es, G, typ := "packTransS", "VMOVUPS", 4, 16, "float32"
+	if f64 {
+		name, mv, es, G, typ = "packTransD", "VMOVUPD", 8, 8, "float64"
+	}
+	sh := map[int]int{4: 2, 8: 3}[es]
+	p("")
+	p("// func %s(dst, src *%s, ld, w, nrows, nchunks, sm int)", name, typ)
+	p("TEXT ·%s(SB), NOSPLIT, $0-56", name)
+	p("\tMOVQ dst+0(FP), DI")
+	p("\tMOVQ src+8(FP), SI")
+	p("\tMOVQ ld+16(FP), R8")
+	p("\tSHLQ $%d, R8", sh)
+	p("\tMOVQ w+24(FP), R9")
+	p("\tSHLQ $%d, R9", sh)
+	p("\tMOVQ nrows+32(FP), R10")
+	p("\tMOVQ nchunks+40(FP), CX")
+	p("\tMOVQ sm+48(FP), AX")
+	p("\tKMOVW AX, K1")
+	p("\tTESTQ CX, CX")
+	p("\tJZ done")
+	p("loop:")
+	for r := 1; r < G; r++ {
+		p("\tVPXORD Z%d, Z%d, Z%d", r, r, r)
+	}
+	p("\tMOVQ SI, R11")
+	p("\t%s (R11), Z0", mv)
+	for r := 1; r < G; r++ {
+		p("\tCMPQ R10, $%d", r+1)
+		p("\tJLT loaded")
+		p("\tADDQ R8, R11")
+		p("\t%s (R11), Z%d", mv, r)
+	}
+	p("loaded:")
+	// out[q] register after the transpose, then stores.
+	var out []int
+	if !f64 {
+		// stage 1: Z16.. = unpck{l,h}ps of row pairs
+		for g := 0; g < 8; g++ {
+			p("\tVUNPCKLPS Z%d, Z%d, Z%d", 2*g+1, 2*g, 16+2*g)
+			p("\tVUNPCKHPS Z%d, Z%d, Z%d", 2*g+1, 2*g, 16+2*g+1)
+		}
+		// stage 2: group of 4 rows h (rows 4h..4h+3): t = Z16+4h.. (lo01, hi01, lo23, hi23)
+		// u_e for e=0..3 -> Z(4h+e)
+		for h := 0; h < 4; h++ {
+			t := 16 + 4*h
+			p("\tVUNPCKLPD Z%d, Z%d, Z%d", t+2, t, 4*h+0)
+			p("\tVUNPCKHPD Z%d, Z%d, Z%d", t+2, t, 4*h+1)
+			p("\tVUNPCKLPD Z%d, Z%d, Z%d", t+3, t+1, 4*h+2)
+			p("\tVUNPCKHPD Z%d, Z%d, Z%d", t+3, t+1, 4*h+3)
+		}
+		// stage 3: for each e: s=(u,v) 0x88 / 0xDD, y=(w,x)
+		for e := 0; e < 4; e++ {
+			u, v, w, x := e, 4+e, 8+e, 12+e
+			p("\tVSHUFF32X4 $0x88, Z%d, Z%d, Z%d", v, u, 16+4*e+0)
+			p("\tVSHUFF32X4 $0xDD, Z%d, Z%d, Z%d", v, u, 16+4*e+1)
+			p("\tVSHUFF32X4 $0x88, Z%d, Z%d, Z%d", x, w, 16+4*e+2)
+			p("\tVSHUFF32X4 $0xDD, Z%d, Z%d, Z%d", x, w, 16+4*e+3)
+		}
+		// stage 4: out(L, e), q = 4L+e
+		out = make([]int, 16)
+		for e := 0; e < 4; e++ {
+			s, s2, y, y2 := 16+4*e, 16+4*e+1, 16+4*e+2, 16+4*e+3
+			p("\tVSHUFF32X4 $0x88, Z%d, Z%d, Z%d", y, s, e)
+			out[0+e] = e
+			p("\tVSHUFF32X4 $0xDD, Z%d, Z%d, Z%d", y, s, 4+e)
+			out[8+e] = 4 + e
+			p("\tVSHUFF32X4 $0x88, Z%d, Z%d, Z%d", y2, s2, 8+e)
+			out[4+e] = 8 + e
+			p("\tVSHUFF32X4 $0xDD, Z%d, Z%d, Z%d", y2, s2, 12+e)
+			out[12+e] = 12 + e
+		}
+	} else {
+		// stage 1: pairs (2g, 2g+1) -> a_e: Z(16+2g+e)
+		for g := 0; g < 4; g++ {
+			p("\tVUNPCKLPD Z%d, Z%d, Z%d", 2*g+1, 2*g, 16+2*g)
+			p("\tVUNPCKHPD Z%d, Z%d, Z%d", 2*g+1, 2*g, 16+2*g+1)
+		}
+		// stage 2: per e: a=16+e, b=18+e, c=20+e, d=22+e
+		for e := 0; e < 2; e++ {
+			a, b, c, d := 16+e, 18+e, 20+e, 22+e
+			p("\tVSHUFF64X2 $0x88, Z%d, Z%d, Z%d", b, a, 4*e+0)
+			p("\tVSHUFF64X2 $0xDD, Z%d, Z%d, Z%d", b, a, 4*e+1)
+			p("\tVSHUFF64X2 $0x88, Z%d, Z%d, Z%d", d, c, 4*e+2)
+			p("\tVSHUFF64X2 $0xDD, Z%d, Z%d, Z%d", d, c, 4*e+3)
+		}
+		// stage 3: out(L, e), q = 2L+e
+		out = make([]int, 8)
+		for e := 0; e < 2; e++ {
+			s, s2, y, y2 := 4*e, 4*e+1, 4*e+2, 4*e+3
+			p("\tVSHUFF64X2 $0x88, Z%d, Z%d, Z%d", y, s, 24+e)
+			out[0+e] = 24 + e
+			p("\tVSHUFF64X2 $0xDD, Z%d, Z%d, Z%d", y, s, 26+e)
+			out[4+e] = 26 + e
+			p("\tVSHUFF64X2 $0x88, Z%d, Z%d, Z%d", y2, s2, 28+e)
+			out[2+e] = 28 + e
+			p("\tVSHUFF64X2 $0xDD, Z%d, Z%d, Z%d", y2, s2, 30+e)
+			out[6+e] = 30 + e
+		}
+	}
+	for q := 0; q < G; q++ {
+		p("\t%s Z%d, K1, (DI)", mv, out[q])
+		p("\tADDQ R9, DI")
+	}
+	p("\tADDQ $%d, SI", G*es)
+	p("\tDECQ CX")
+	p("\tJNZ loop")
+	p("done:")
+	p("\tVZEROUPPER")
+	p("\tRET")
+}
