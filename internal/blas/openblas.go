@@ -11,7 +11,7 @@ import (
 )
 
 var (
-	backendName       = "openblas (cgo)"
+	backendName        = "openblas (cgo)"
 	impl        level3 = netlib.Implementation{}
 )
 
