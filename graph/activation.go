@@ -69,9 +69,7 @@ func (o unaryOp) Forward(_ *Context, out *Tensor, in []*Tensor) error {
 func unary[T Float](k unaryKind, out, in []T) {
 	switch k {
 	case opReLU:
-		for i, v := range in {
-			out[i] = max(v, 0)
-		}
+		relu(out, in)
 	case opTanh:
 		for i, v := range in {
 			out[i] = T(math.Tanh(float64(v)))
@@ -150,13 +148,7 @@ func (o unaryGradOp) Forward(_ *Context, out *Tensor, in []*Tensor) error {
 func unaryGrad[T Float](k unaryKind, out, y, g []T) {
 	switch k {
 	case opReLU:
-		for i, v := range y {
-			if v > 0 {
-				out[i] = g[i]
-			} else {
-				out[i] = 0
-			}
-		}
+		reluGrad(out, y, g)
 	case opTanh:
 		for i, v := range y {
 			out[i] = g[i] * (1 - v*v)
