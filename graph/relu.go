@@ -53,4 +53,3 @@ func asU32[T Float](s []T) []uint32 {
 func asU64[T Float](s []T) []uint64 {
 	return unsafe.Slice((*uint64)(unsafe.Pointer(unsafe.SliceData(s))), len(s))
 }
-
