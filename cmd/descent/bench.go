@@ -58,6 +58,9 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return fmt.Errorf("--sizes: %w", err)
 	}
 	fmt.Fprintf(stdout, "backend: %s, GOMAXPROCS %d\n", blas.Name(), runtime.GOMAXPROCS(0))
+	if h := blas.Hint(); h != "" {
+		fmt.Fprintln(stdout, "note:", h)
+	}
 	type row struct {
 		dtype  string
 		n      int

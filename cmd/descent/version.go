@@ -19,5 +19,8 @@ func version() string {
 
 func runVersion(w io.Writer) error {
 	_, err := fmt.Fprintf(w, "descent %s (%s, %s/%s), BLAS backend: %s\n", version(), runtime.Version(), runtime.GOOS, runtime.GOARCH, blas.Name())
+	if h := blas.Hint(); h != "" {
+		fmt.Fprintln(w, "note:", h)
+	}
 	return err
 }

@@ -41,3 +41,6 @@ func init() {
 		tensor.Use(g)
 	}
 }
+
+// Hint returns advice about the backend's configuration ("" when none).
+func Hint() string { return "" }
