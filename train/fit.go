@@ -110,6 +110,7 @@ func (t *Trainer) Fit(ctx context.Context, trainDS, valDS *data.Dataset) (*Histo
 			st.Correct += t.correct(y)
 			bar.add(n, float64(st.LossSum)/float64(st.Seen))
 		}
+		bar.finish() // clear the bar before the epoch's line
 		m := EpochMetrics{Epoch: st.Epoch + 1, TrainLoss: float64(st.LossSum) / float64(st.Seen),
 			TrainAccuracy: math.NaN(), ValLoss: math.NaN(), ValAccuracy: math.NaN(), LR: t.lr()}
 		if t.classes > 0 {
