@@ -199,4 +199,8 @@ func TestApplyNilInputs(t *testing.T) {
 	require.ErrorIs(t, g.Err(), ErrGraph)
 	require.NotPanics(t, func() { n = ReLU(nil) })
 	require.True(t, n.Failed())
+	require.NotPanics(t, func() { n = Flatten(nil) })
+	require.True(t, n.Failed())
+	require.NotPanics(t, func() { n = Reshape(nil, 2) })
+	require.True(t, n.Failed())
 }

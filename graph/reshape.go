@@ -5,6 +5,9 @@ import "fmt"
 // Reshape returns x with another shape of the same size. Batch may stand
 // for x's batch dimension (dimension 0), which it keeps.
 func Reshape(x *Node, shape ...int) *Node {
+	if x == nil {
+		return &Node{failed: true}
+	}
 	op, err := newReshape(Shape(shape))
 	if err != nil {
 		if x.failed || x.g == nil {
@@ -17,7 +20,10 @@ func Reshape(x *Node, shape ...int) *Node {
 
 // Flatten keeps dimension 0 and flattens the rest: [N, C, H, W] -> [N, C*H*W].
 func Flatten(x *Node) *Node {
-	if x.failed {
+	if x == nil {
+		return &Node{failed: true}
+	}
+	if x.failed || x.g == nil {
 		return x
 	}
 	s := x.typ.Shape

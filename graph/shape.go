@@ -64,10 +64,6 @@ func (s Shape) String() string {
 	return "[" + strings.Join(parts, " ") + "]"
 }
 
-// dimsMatch reports whether dimension a can equal b: equal, or both
-// symbolic. A symbolic batch never matches a fixed size at build time.
-func dimsMatch(a, b int) bool { return a == b }
-
 func validShape(s Shape, allowBatch bool) error {
 	for i, d := range s {
 		if d == Batch && allowBatch && i == 0 {
