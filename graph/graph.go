@@ -238,11 +238,17 @@ func (s Scope) Graph() *Graph { return s.g }
 
 // Param creates a parameter named prefix/name.
 func (s Scope) Param(name string, shape []int, init Initializer, opts ...ParamOption) *Node {
+	if s.g == nil {
+		return &Node{failed: true}
+	}
 	return s.g.Param(s.Name(name), shape, init, opts...)
 }
 
 // Buffer creates a buffer named prefix/name.
 func (s Scope) Buffer(name string, shape []int, init Initializer) *Node {
+	if s.g == nil {
+		return &Node{failed: true}
+	}
 	return s.g.Buffer(s.Name(name), shape, init)
 }
 

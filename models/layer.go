@@ -34,6 +34,9 @@ type Dense struct {
 
 // NewDense creates the parameters s/w and s/b.
 func NewDense(s graph.Scope, in, out int, cfg DenseConfig) (*Dense, error) {
+	if s.Graph() == nil {
+		return nil, fmt.Errorf("models: NewDense: the scope has no graph (use g.Scope(name))")
+	}
 	if in <= 0 || out <= 0 {
 		return nil, fmt.Errorf("models: NewDense %q: sizes %d -> %d (want positive)", s.Prefix(), in, out)
 	}
