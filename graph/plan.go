@@ -11,12 +11,13 @@ import (
 // request and batch size, with a buffer for every node, allocated once.
 type plan struct {
 	eg      *gorgonia.ExprGraph
-	slots   []*Tensor     // one per executed node
-	lowered map[*Node]int // descent node -> slot
-	steps   []step        // ops in execution order
-	views   [][2]*Tensor  // (view, source) pairs, in execution order
-	wrt     []*Node       // gradient targets
-	grads   []int         // slot of each target's gradient
+	slots   []*Tensor        // one per executed node
+	nodes   []*gorgonia.Node // the gorgonia node of each slot
+	lowered map[*Node]int    // descent node -> slot
+	steps   []step           // ops in execution order
+	views   [][2]*Tensor     // (view, source) pairs, in execution order
+	wrt     []*Node          // gradient targets
+	grads   []int            // slot of each target's gradient
 	ctx     Context
 }
 
@@ -263,6 +264,7 @@ func (pl *plan) addNode(gn *gorgonia.Node, eg *gorgonia.ExprGraph, slotOf map[*g
 	}
 	slotOf[gn] = len(pl.slots)
 	pl.slots = append(pl.slots, out)
+	pl.nodes = append(pl.nodes, gn)
 	return nil
 }
 
