@@ -29,6 +29,7 @@ type recipe struct {
 	schedule                            string
 	clipNorm, clipValue                 float64
 	epochs, batchSize, evalBatch        int
+	dropLast                            bool
 	seed                                uint64
 	patience                            int
 	minDelta                            float64
@@ -86,6 +87,7 @@ func (r *recipe) register(fs *flag.FlagSet) {
 
 	fs.IntVar(&r.epochs, "epochs", 10, "passes over the training data")
 	fs.IntVar(&r.batchSize, "batch-size", 128, "examples per step (0: all the data, i.e. gradient descent)")
+	fs.BoolVar(&r.dropLast, "drop-last", false, "drop the last, smaller batch of each epoch (kept by default)")
 	fs.IntVar(&r.evalBatch, "eval-batch-size", 1000, "examples per evaluation step")
 	fs.Uint64Var(&r.seed, "seed", 1, "seed of initialisation, shuffling, splits and dropout")
 	fs.IntVar(&r.patience, "patience", 0, "early stopping: epochs without improvement of the validation loss (0: off)")
@@ -246,7 +248,7 @@ func (r *recipe) build(s *sets) (*graph.Graph, models.Model, models.Spec, train.
 		return nil, nil, sp, cfg, fmt.Errorf("--batch-size %d, --epochs %d (want >= 0 and >= 1)", r.batchSize, r.epochs)
 	}
 	cfg = train.Config{
-		Epochs: r.epochs, BatchSize: batch, Seed: r.seed, Optimizer: opt, Scheduler: lrs,
+		Epochs: r.epochs, BatchSize: batch, DropLast: r.dropLast, Seed: r.seed, Optimizer: opt, Scheduler: lrs,
 		ClipNorm: r.clipNorm, ClipValue: r.clipValue,
 		EarlyStopping: train.EarlyStopping{Patience: r.patience, MinDelta: r.minDelta, RestoreBest: r.restoreBest},
 		EvalBatchSize: r.evalBatch, LogEvery: r.logEvery, ModelSpec: sp.String(),
