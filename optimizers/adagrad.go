@@ -4,6 +4,7 @@ import (
 	"math"
 
 	"github.com/descent-ml/descent/graph"
+	"github.com/descent-ml/descent/internal/vec"
 )
 
 // AdagradConfig holds torch.optim.Adagrad's hyperparameters. A zero field
@@ -89,7 +90,15 @@ func adagradUpdate[T graph.Float](s *slot, c *AdagradConfig, lr float64) {
 	adagradKernel(graph.Floats[T](s.param.Value()), graph.Floats[T](s.param.Grad()), buf[T](s, 0, c.InitialAccumulatorValue), k)
 }
 
+// adagradKernel updates p and sum with the SIMD kernel of internal/vec,
+// bit-identical to adagradKernelGo, which does the rest (see adamKernel).
 func adagradKernel[T graph.Float](p, g, sum []T, k adagradFactors[T]) {
+	n := vec.Adagrad(simd, p, g, sum, vec.AdagradFactors[T]{WD: k.wd, NCLR: k.nclr, Eps: k.eps, Neg: k.neg})
+	adagradKernelGo(p[n:], g[n:], sum[n:], k)
+}
+
+// adagradKernelGo is the scalar kernel: the reference for the SIMD ones.
+func adagradKernelGo[T graph.Float](p, g, sum []T, k adagradFactors[T]) {
 	g, sum = g[:len(p)], sum[:len(p)]
 	if !k.neg && k.wd == 0 {
 		for i := range p {

@@ -4,6 +4,7 @@ import (
 	"math"
 
 	"github.com/descent-ml/descent/graph"
+	"github.com/descent-ml/descent/internal/vec"
 )
 
 // AdamConfig holds the hyperparameters of torch.optim.Adam and AdamW. A
@@ -144,7 +145,20 @@ func adamUpdate[T graph.Float](s *slot, c *AdamConfig, lr float64) {
 	}
 }
 
+// adamKernel updates p, m, v (and vmax, if not nil) with the SIMD kernel
+// of internal/vec, bit-identical to adamKernelGo, which does the elements
+// past the last whole vector (or all, without SIMD).
 func adamKernel[T graph.Float](p, g, m, v, vmax []T, k adamFactors[T]) {
+	n := vec.Adam(simd, p, g, m, v, vmax, vec.AdamFactors[T]{WD: k.wd, Decay: k.decay, B1: k.b1, OmB1: k.omb1,
+		B2: k.b2, OmB2: k.omb2, NStep: k.nstep, BC2Sqrt: k.bc2sqrt, Eps: k.eps, Neg: k.neg})
+	if vmax != nil {
+		vmax = vmax[n:]
+	}
+	adamKernelGo(p[n:], g[n:], m[n:], v[n:], vmax, k)
+}
+
+// adamKernelGo is the scalar kernel: the reference for the SIMD ones.
+func adamKernelGo[T graph.Float](p, g, m, v, vmax []T, k adamFactors[T]) {
 	g, m, v = g[:len(p)], m[:len(p)], v[:len(p)]
 	if vmax == nil && !k.neg && k.wd == 0 {
 		// Adam and AdamW without options, free of branches.

@@ -3,12 +3,13 @@ package optimizers_test
 import (
 	"math/rand/v2"
 	"testing"
+	"unsafe"
 
 	"github.com/descent-ml/descent/graph"
 	"github.com/descent-ml/descent/optimizers"
 )
 
-// benchN is the number of float32 parameters one benchmarked step updates.
+// benchN is the number of parameters one benchmarked step updates.
 const benchN = 1 << 20
 
 // BenchmarkStep times one optimizer step over 1M float32 parameters (one
@@ -18,26 +19,33 @@ const benchN = 1 << 20
 // float32 (read 4 + write 4 bytes per element), and precheck times the
 // NaN/Inf scan of the gradients that every Step includes. Compare ratios
 // within one run. Steady state must allocate nothing.
-func BenchmarkStep(b *testing.B) {
+func BenchmarkStep(b *testing.B) { benchStep[float32](b) }
+
+// BenchmarkStepFloat64 is BenchmarkStep over 1M float64 parameters (twice
+// the bytes; Adam reads and writes 7*8 bytes per parameter).
+func BenchmarkStepFloat64(b *testing.B) { benchStep[float64](b) }
+
+func benchStep[T graph.Float](b *testing.B) {
+	es := int(unsafe.Sizeof(T(0)))
 	rng := rand.New(rand.NewPCG(1, 2))
-	values := make([]float32, benchN)
-	grads := make([]float32, benchN)
+	values := make([]T, benchN)
+	grads := make([]T, benchN)
 	for i := range values {
-		values[i] = float32(rng.NormFloat64())
-		grads[i] = float32(rng.NormFloat64())
+		values[i] = T(rng.NormFloat64())
+		grads[i] = T(rng.NormFloat64())
 	}
 	b.Run("copy", func(b *testing.B) {
-		dst := make([]float32, benchN)
+		dst := make([]T, benchN)
 		b.ReportAllocs()
 		b.ResetTimer()
 		for b.Loop() {
 			copy(dst, values)
 		}
-		report(b, 2*4)
+		report(b, 2*es)
 	})
 	// The NaN/Inf pre-check every Step runs over the gradients before
-	// updating anything (included in every optimizer's time; reads 4 bytes
-	// per parameter).
+	// updating anything (included in every optimizer's time; reads one
+	// element per parameter).
 	b.Run("precheck", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
@@ -45,32 +53,28 @@ func BenchmarkStep(b *testing.B) {
 				b.Fatal("not finite")
 			}
 		}
-		report(b, 4)
+		report(b, es)
 	})
 	cases := []struct {
-		name  string
-		bytes int // per parameter, read + write
-		new   func() (optimizers.Optimizer, error)
+		name   string
+		arrays int // read + written per parameter (p, g, state)
+		new    func() (optimizers.Optimizer, error)
 	}{
-		{"sgd", 3 * 4, func() (optimizers.Optimizer, error) { return optimizers.NewSGD(optimizers.SGDConfig{LR: 1e-3}) }},
-		{"momentum", 5 * 4, func() (optimizers.Optimizer, error) {
+		{"sgd", 3, func() (optimizers.Optimizer, error) { return optimizers.NewSGD(optimizers.SGDConfig{LR: 1e-3}) }},
+		{"momentum", 5, func() (optimizers.Optimizer, error) {
 			return optimizers.New("momentum", optimizers.Hyper{LR: optimizers.Float(1e-3)})
 		}},
-		{"nesterov", 5 * 4, func() (optimizers.Optimizer, error) {
+		{"nesterov", 5, func() (optimizers.Optimizer, error) {
 			return optimizers.New("nesterov", optimizers.Hyper{LR: optimizers.Float(1e-3)})
 		}},
-		{"adagrad", 5 * 4, func() (optimizers.Optimizer, error) { return optimizers.NewAdagrad(optimizers.AdagradDefaults()) }},
-		{"rmsprop", 5 * 4, func() (optimizers.Optimizer, error) { return optimizers.NewRMSprop(optimizers.RMSpropDefaults()) }},
-		{"adam", 7 * 4, func() (optimizers.Optimizer, error) { return optimizers.NewAdam(optimizers.AdamDefaults()) }},
-		{"adamw", 7 * 4, func() (optimizers.Optimizer, error) { return optimizers.NewAdamW(optimizers.AdamWDefaults()) }},
+		{"adagrad", 5, func() (optimizers.Optimizer, error) { return optimizers.NewAdagrad(optimizers.AdagradDefaults()) }},
+		{"rmsprop", 5, func() (optimizers.Optimizer, error) { return optimizers.NewRMSprop(optimizers.RMSpropDefaults()) }},
+		{"adam", 7, func() (optimizers.Optimizer, error) { return optimizers.NewAdam(optimizers.AdamDefaults()) }},
+		{"adamw", 7, func() (optimizers.Optimizer, error) { return optimizers.NewAdamW(optimizers.AdamWDefaults()) }},
 	}
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) {
-			v, err := graph.FromFloat32(append([]float32(nil), values...), benchN)
-			if err != nil {
-				b.Fatal(err)
-			}
-			g, err := graph.FromFloat32(grads, benchN)
+			v, g, err := tensors(append([]T(nil), values...), grads)
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -91,9 +95,27 @@ func BenchmarkStep(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
-			report(b, c.bytes)
+			report(b, c.arrays*es)
 		})
 	}
+}
+
+// tensors returns v and g as 1-D tensors, sharing their memory.
+func tensors[T graph.Float](v, g []T) (*graph.Tensor, *graph.Tensor, error) {
+	var tv, tg *graph.Tensor
+	var err1, err2 error
+	switch v := any(v).(type) {
+	case []float32:
+		tv, err1 = graph.FromFloat32(v, len(v))
+		tg, err2 = graph.FromFloat32(any(g).([]float32), len(g))
+	case []float64:
+		tv, err1 = graph.FromFloat64(v, len(v))
+		tg, err2 = graph.FromFloat64(any(g).([]float64), len(g))
+	}
+	if err1 != nil {
+		return nil, nil, err1
+	}
+	return tv, tg, err2
 }
 
 func report(b *testing.B, bytesPerParam int) {

@@ -5,7 +5,13 @@ import (
 	"math"
 
 	"github.com/descent-ml/descent/graph"
+	"github.com/descent-ml/descent/internal/vec"
 )
+
+// simd is the level of the SIMD kernels (package internal/vec) the update
+// kernels use: the best this machine supports, chosen once at init. Only
+// tests change it, to run the kernels of each level and the scalar ones.
+var simd = vec.Best()
 
 // maxBufs is the most per-parameter buffers an optimizer keeps (Adam with
 // AMSGrad: exp_avg, exp_avg_sq, max_exp_avg_sq).
@@ -159,13 +165,20 @@ func finite(t *graph.Tensor) bool {
 	return allFinite(t.Float64s())
 }
 
-// allFinite reports whether x holds no NaN or Inf. The fast path is a
+// allFinite reports whether x holds no NaN or Inf: the SIMD check of
+// internal/vec, then allFiniteGo for the elements past its last vector.
+func allFinite[T graph.Float](x []T) bool {
+	n, ok := vec.AllFinite(simd, x)
+	return ok && allFiniteGo(x[n:])
+}
+
+// allFiniteGo reports whether x holds no NaN or Inf. The fast path is a
 // plain sum over eight independent accumulators (one addition per
 // element, not bound by the latency of one addition chain): once a partial
 // sum meets NaN or ±Inf it stays NaN or ±Inf, so a finite total proves
 // every element finite. Only a non-finite total (a bad element, or finite
 // elements whose sum overflows) takes the exact element-wise check.
-func allFinite[T graph.Float](x []T) bool {
+func allFiniteGo[T graph.Float](x []T) bool {
 	var a0, a1, a2, a3, a4, a5, a6, a7 T
 	i := 0
 	for ; i+8 <= len(x); i += 8 {

@@ -68,9 +68,16 @@
 // shared/golden (or $DESCENT_GOLDEN_DIR) and matches them to 1e-9 (float64)
 // and 1e-4 (float32) relative.
 //
-// Performance: the kernels are generic loops over []float32 or []float64
-// with a branch-free path for the common options; state is created on the
-// first step; a steady-state Step allocates nothing.
+// Performance: on amd64 the update kernels and the NaN/Inf check run as
+// AVX-512 or AVX2 kernels (internal/vec, chosen once at init from the CPU),
+// bit-identical to the scalar Go kernels (adamKernelGo, ...), which do the
+// elements past the last whole vector, and everything on other
+// architectures, on older CPUs and with -tags purego (simd_test.go checks
+// the identity). State is created on the first step; a steady-state Step
+// allocates nothing. BenchmarkStep (1M float32 parameters): every optimizer
+// runs at about the bandwidth of a plain copy of the same bytes or faster
+// (float64 Adagrad, RMSprop and Adam at about 0.75 of it, bound by the
+// vector divider); the scalar kernels ran at 0.26 (Adam) to 0.5 (SGD) of it.
 //
 // # Errors
 //

@@ -1,4 +1,6 @@
 package optimizers
 
+import "github.com/descent-ml/descent/graph"
+
 // AllFiniteForTest exposes the pre-check to the benchmarks.
-func AllFiniteForTest(x []float32) bool { return allFinite(x) }
+func AllFiniteForTest[T graph.Float](x []T) bool { return allFinite(x) }

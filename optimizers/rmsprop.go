@@ -4,6 +4,7 @@ import (
 	"math"
 
 	"github.com/descent-ml/descent/graph"
+	"github.com/descent-ml/descent/internal/vec"
 )
 
 // RMSpropConfig holds torch.optim.RMSprop's hyperparameters. A zero field
@@ -105,7 +106,23 @@ func rmspropUpdate[T graph.Float](s *slot, c *RMSpropConfig, lr float64) {
 	rmspropKernel(p, g, buf[T](s, 0, 0), b, ga, k)
 }
 
+// rmspropKernel updates p, sq (and b, ga, if not nil) with the SIMD kernel
+// of internal/vec, bit-identical to rmspropKernelGo, which does the rest
+// (see adamKernel).
 func rmspropKernel[T graph.Float](p, g, sq, b, ga []T, k rmspropFactors[T]) {
+	n := vec.RMSprop(simd, p, g, sq, b, ga, vec.RMSpropFactors[T]{WD: k.wd, Alpha: k.alpha, OmA: k.oma, Eps: k.eps,
+		Mom: k.mom, NLR: k.nlr, Neg: k.neg})
+	if b != nil {
+		b = b[n:]
+	}
+	if ga != nil {
+		ga = ga[n:]
+	}
+	rmspropKernelGo(p[n:], g[n:], sq[n:], b, ga, k)
+}
+
+// rmspropKernelGo is the scalar kernel: the reference for the SIMD ones.
+func rmspropKernelGo[T graph.Float](p, g, sq, b, ga []T, k rmspropFactors[T]) {
 	g, sq = g[:len(p)], sq[:len(p)]
 	if b == nil && ga == nil && !k.neg && k.wd == 0 {
 		// The common case, without the branches.

@@ -1,6 +1,9 @@
 package optimizers
 
-import "github.com/descent-ml/descent/graph"
+import (
+	"github.com/descent-ml/descent/graph"
+	"github.com/descent-ml/descent/internal/vec"
+)
 
 // SGDConfig holds torch.optim.SGD's hyperparameters. Every field but LR
 // has PyTorch's default as its zero value.
@@ -106,7 +109,26 @@ func sgdUpdate[T graph.Float](s *slot, c *SGDConfig, lr float64) {
 	}
 }
 
+// sgdPlain updates p with the SIMD kernel of internal/vec, bit-identical
+// to sgdPlainGo, which does the rest (see adamKernel).
 func sgdPlain[T graph.Float](p, g []T, k sgdFactors[T]) {
+	n := vec.SGD(simd, p, g, k.vecFactors())
+	sgdPlainGo(p[n:], g[n:], k)
+}
+
+// sgdMomentum updates p and b with the SIMD kernel of internal/vec,
+// bit-identical to sgdMomentumGo, which does the rest (see adamKernel).
+func sgdMomentum[T graph.Float](p, g, b []T, k sgdFactors[T], first bool) {
+	n := vec.Momentum(simd, p, g, b, k.vecFactors(), first)
+	sgdMomentumGo(p[n:], g[n:], b[n:], k, first)
+}
+
+func (k sgdFactors[T]) vecFactors() vec.SGDFactors[T] {
+	return vec.SGDFactors[T]{WD: k.wd, Mom: k.mom, Damp1: k.damp1, NLR: k.nlr, Neg: k.neg, Nesterov: k.nesterov}
+}
+
+// sgdPlainGo is the scalar kernel: the reference for the SIMD ones.
+func sgdPlainGo[T graph.Float](p, g []T, k sgdFactors[T]) {
 	g = g[:len(p)]
 	if !k.neg && k.wd == 0 {
 		for i := range p {
@@ -126,7 +148,8 @@ func sgdPlain[T graph.Float](p, g []T, k sgdFactors[T]) {
 	}
 }
 
-func sgdMomentum[T graph.Float](p, g, b []T, k sgdFactors[T], first bool) {
+// sgdMomentumGo is the scalar kernel: the reference for the SIMD ones.
+func sgdMomentumGo[T graph.Float](p, g, b []T, k sgdFactors[T], first bool) {
 	g, b = g[:len(p)], b[:len(p)]
 	if !first && !k.neg && k.wd == 0 {
 		// The steady state without options, free of branches.

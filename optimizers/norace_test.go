@@ -1,0 +1,5 @@
+//go:build !race
+
+package optimizers
+
+const raceEnabled = false

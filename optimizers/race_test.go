@@ -1,0 +1,6 @@
+//go:build race
+
+package optimizers
+
+// raceEnabled: the race detector makes the scalar kernels slow.
+const raceEnabled = true
