@@ -5,7 +5,6 @@ import (
 	"math"
 
 	"github.com/descent-ml/descent/graph"
-	"github.com/descent-ml/descent/internal/blas"
 )
 
 // ConvConfig is the geometry of Conv.
@@ -18,10 +17,11 @@ type ConvConfig struct {
 
 // Conv is the 2-D cross-correlation of PyTorch's conv2d: x [N, C, H, W],
 // w [O, C, kh, kw] (torch's layout), b [O] or nil for no bias; the result
-// is [N, O, (H+2ph-kh)/sh+1, (W+2pw-kw)/sw+1]. It runs as im2col and one
-// matrix product per image (internal/blas), with scratch owned by each
-// compiled program; the backward pass computes dW and db from the saved
-// geometry and dx by col2im, each only when it is needed.
+// is [N, O, (H+2ph-kh)/sh+1, (W+2pw-kw)/sw+1]. It runs as im2col and
+// matrix products (internal/blas) per image or small group of images,
+// with scratch owned by each compiled program; the backward pass computes
+// dW (and db with it) from the saved geometry, and dx by col2im only when
+// it is needed.
 func Conv(x, w, b *graph.Node, cfg ConvConfig) *graph.Node {
 	op := &conv{stride: cfg.Stride.orDefault(Both(1)), pad: cfg.Padding}
 	if err := op.check(); err != nil {
@@ -113,7 +113,11 @@ func (c *Conv2D) Params() []*graph.Param {
 type conv struct {
 	stride, pad HW
 	bias        bool
-	col         scratch
+	group       int     // images per matrix product; 0 selects groupSize's choice
+	col         scratch // column matrix and output of a group of images
+	ybuf        scratch // transposed output of a group (forwardTransposed)
+	wb          scratch // the weights with the bias as an extra column
+	padBuf      padBuf
 }
 
 func (o *conv) String() string { return fmt.Sprintf("Conv2D(stride %v, pad %v)", o.stride, o.pad) }
@@ -128,7 +132,9 @@ func (o *conv) check() error {
 	return nil
 }
 
-func (o *conv) Lower(graph.Mode) graph.Op { return &conv{stride: o.stride, pad: o.pad, bias: o.bias} }
+func (o *conv) Lower(graph.Mode) graph.Op {
+	return &conv{stride: o.stride, pad: o.pad, bias: o.bias, group: o.group}
+}
 
 func (o *conv) Infer(in []graph.Type) (graph.Type, error) {
 	if err := sameFloat(in); err != nil {
@@ -169,60 +175,38 @@ func (o *conv) Forward(_ *graph.Context, out *graph.Tensor, in []*graph.Tensor) 
 
 func convForward[T Float](o *conv, out *graph.Tensor, in []*graph.Tensor) {
 	xs, ws := in[0].Shape(), in[1].Shape()
-	g := o.geom(xs, ws)
-	x, w, y := data[T](in[0]), data[T](in[1]), data[T](out)
 	var b []T
 	if o.bias {
 		b = data[T](in[2])
 	}
-	O, K, P := ws[0], g.k(), g.out()
-	var col []T
-	if !g.identity() {
-		col = buf[T](&o.col, K*P)
-	}
-	for n := 0; n < xs[0]; n++ {
-		xn := x[n*g.c*g.in():][:g.c*g.in()]
-		yn := y[n*O*P:][:O*P]
-		src := xn
-		if col != nil {
-			im2col(col, xn, g)
-			src = col
-		}
-		var beta T
-		if b != nil {
-			for oc, v := range b {
-				row := yn[oc*P:][:P]
-				for i := range row {
-					row[i] = v
-				}
-			}
-			beta = 1
-		}
-		blas.Gemm(false, false, O, P, K, 1, w, K, src, P, beta, yn, P)
-	}
+	convForwardKernel(o, data[T](out), data[T](in[0]), data[T](in[1]), b, xs[0], ws[0], o.geom(xs, ws))
 }
 
-// Backward: dx = col2im(Wᵀ·dY), dW = Σₙ dYₙ·colₙᵀ, db = Σ dY over n, h, w.
+// Backward: dx = col2im(Wᵀ·dY), dW = Σₙ dYₙ·colₙᵀ, db = Σ dY over n, h, w
+// (a by-product of dW's products: see convGradWKernel).
 func (o *conv) Backward(b *graph.Builder, in []*graph.Sym, _, grad *graph.Sym) ([]*graph.Sym, error) {
 	xs, ws := in[0].Shape(), in[1].Shape()
 	g := o.geom(xs, ws)
-	dx, err := b.Apply(&convGradX{g: g, x: xs.Clone()}, grad, in[1])
+	dx, err := b.Apply(&convGradX{g: g, x: xs.Clone(), group: o.group}, grad, in[1])
 	if err != nil {
 		return nil, err
 	}
-	dw, err := b.Apply(&convGradW{g: g, w: ws.Clone()}, in[0], grad)
+	gw := &convGradW{g: g, w: ws.Clone(), group: o.group, bias: o.bias}
+	dw, err := b.Apply(gw, in[0], grad)
 	if err != nil || !o.bias {
 		return []*graph.Sym{dx, dw}, err
 	}
-	db, err := b.Apply(convGradB{}, grad)
+	db, err := b.Apply(&convGradB{w: gw}, grad, dw)
 	return []*graph.Sym{dx, dw, db}, err
 }
 
 // convGradX: inputs dY [N, O, oh, ow] and W; output dx [N, C, H, W].
 type convGradX struct {
-	g   geom
-	x   graph.Shape
-	col scratch
+	g     geom
+	x     graph.Shape
+	group int     // images per matrix product; 0 selects groupSize's choice
+	col   scratch // output gradient and column-matrix gradient of a group of images
+	acc   scratch // one padded plane of col2im
 }
 
 func (o *convGradX) String() string { return "Conv2DGradX" }
@@ -249,31 +233,18 @@ func (o *convGradX) Forward(_ *graph.Context, out *graph.Tensor, in []*graph.Ten
 	return nil
 }
 
-func convGradXKernel[T Float](o *convGradX, dx, dy, w []T, O int) {
-	g := o.g
-	K, P, X := g.k(), g.out(), g.c*g.in()
-	var col []T
-	if !g.identity() {
-		col = buf[T](&o.col, K*P)
-	}
-	for n := 0; n < o.x[0]; n++ {
-		dxn := dx[n*X:][:X]
-		dyn := dy[n*O*P:][:O*P]
-		if col == nil {
-			blas.Gemm(true, false, K, P, O, 1, w, K, dyn, P, 0, dxn, P)
-			continue
-		}
-		blas.Gemm(true, false, K, P, O, 1, w, K, dyn, P, 0, col, P)
-		clear(dxn)
-		col2im(dxn, col, g)
-	}
-}
-
-// convGradW: inputs x and dY; output dW [O, C, kh, kw].
+// convGradW: inputs x and dY; output dW [O, C, kh, kw]. With bias it
+// also computes db for convGradB, when it can (hasDB).
 type convGradW struct {
-	g   geom
-	w   graph.Shape
-	col scratch
+	g     geom
+	w     graph.Shape
+	group int     // images per matrix product; 0 selects one
+	bias  bool    // compute db too
+	col   scratch // column matrix and output gradient of a group of images
+	pad   padBuf
+	acc   scratch // the products' result: dW or dWᵀ with db as an extra column or row
+	db    scratch
+	hasDB bool // the last run left db in db
 }
 
 func (o *convGradW) String() string { return "Conv2DGradW" }
@@ -297,51 +268,39 @@ func (o *convGradW) Forward(_ *graph.Context, out *graph.Tensor, in []*graph.Ten
 	return nil
 }
 
-func convGradWKernel[T Float](o *convGradW, dw, x, dy []T, N int) {
-	g := o.g
-	O, K, P, X := o.w[0], g.k(), g.out(), g.c*g.in()
-	var col []T
-	if !g.identity() {
-		col = buf[T](&o.col, K*P)
-	}
-	var beta T
-	for n := 0; n < N; n++ {
-		src := x[n*X:][:X]
-		if col != nil {
-			im2col(col, src, g)
-			src = col
-		}
-		blas.Gemm(false, true, O, K, P, 1, dy[n*O*P:][:O*P], P, src, P, beta, dw, K)
-		beta = 1
-	}
-	if N == 0 {
-		clear(dw)
-	}
-}
+// convGradB: inputs dY [N, O, oh, ow] and dW (for order: it runs after
+// w); output db [O], w's by-product, or summed here when w has none. A
+// program that wants db but not dW (a frozen weight) still runs w.
+type convGradB struct{ w *convGradW }
 
-// convGradB: input dY [N, O, oh, ow]; output db [O].
-type convGradB struct{}
+func (*convGradB) String() string { return "Conv2DGradB" }
 
-func (convGradB) String() string { return "Conv2DGradB" }
-
-func (convGradB) Infer(in []graph.Type) (graph.Type, error) {
+func (*convGradB) Infer(in []graph.Type) (graph.Type, error) {
 	if in[0].Shape.Rank() != 4 {
 		return graph.Type{}, shapeErr("output gradient %v (want rank 4)", in[0].Shape)
 	}
 	return graph.Type{DType: in[0].DType, Shape: graph.Shape{in[0].Shape[1]}}, nil
 }
 
-func (convGradB) Forward(_ *graph.Context, out *graph.Tensor, in []*graph.Tensor) error {
+func (o *convGradB) Forward(_ *graph.Context, out *graph.Tensor, in []*graph.Tensor) error {
 	l := layoutOf(in[0].Shape())
 	switch out.DType() {
 	case graph.Float32:
-		sumPlanes(data[float32](out), data[float32](in[0]), l)
+		convGradBKernel(o, data[float32](out), data[float32](in[0]), l)
 	case graph.Float64:
-		sumPlanes(data[float64](out), data[float64](in[0]), l)
+		convGradBKernel(o, data[float64](out), data[float64](in[0]), l)
 	default:
 		return dtypeErr("%v", out.DType())
 	}
 	return nil
+}
+
+func convGradBKernel[T Float](o *convGradB, db, dy []T, l layout) {
+	if o.w != nil && o.w.hasDB {
+		copy(db, buf[T](&o.w.db, len(db)))
+		return
+	}
+	sumPlanes(db, dy, l)
 }
 
 // sumPlanes sets out[c] = Σ x[·, c, ·], accumulating in float64.

@@ -13,8 +13,9 @@
 //     <scope>/running_mean and <scope>/running_var.
 //   - Conv (ConvConfig) and the layer Conv2D (NewConv2D, Conv2DConfig):
 //     PyTorch's conv2d, weights in torch's [O, C, kh, kw] layout, as im2col
-//     and one matrix product per image through internal/blas (Chellapilla,
-//     Puri & Simard 2006, as Caffe does).
+//     and matrix products through internal/blas (Chellapilla, Puri &
+//     Simard 2006, as Caffe does), one per image or per small group of
+//     images (convkernel.go).
 //   - MaxPool2D and AvgPool2D (PoolConfig): PyTorch's max_pool2d and
 //     avg_pool2d with ceil_mode false (and count_include_pad true).
 //   - Dropout: inverted dropout (Srivastava et al. 2014), as torch.nn.Dropout.
@@ -93,6 +94,11 @@
 //   - Dropout: p in [0, 1) (PyTorch also accepts 1); p = 0 returns the
 //     input. Masks come from the graph's seeded stream, drawn in each
 //     training forward pass: reproducible for a seed, not PyTorch's masks.
+//
+// Convolution sums in the graph's float type inside the matrix products:
+// db comes out of dW's products (a row of ones appended to the column
+// matrix), so it is summed in T like dW, not in float64 over planes as
+// before; the forward pass adds the bias inside its product likewise.
 //
 // # gorgonia's Conv2d and MaxPool2D, tested (gorgonia_test.go)
 //

@@ -185,47 +185,110 @@ func TestPoolErrors(t *testing.T) {
 	require.True(t, AvgPool2D(nil, PoolConfig{}).Failed())
 }
 
-// TestMaxPool2x2FastPath: the unrolled 2×2 kernel picks the same values
-// and indices as the general loops, ties and NaNs included.
+// TestMaxPool2x2FastPath: the branch-free 2×2 kernels pick the same
+// values and indices as the general loops, ties (±0 included), ±Inf and
+// NaNs (of either sign) included, and route the same gradients, on even
+// and odd sizes, in float32 and float64.
 func TestMaxPool2x2FastPath(t *testing.T) {
-	g := newGeom(3, 5, 7, Both(2), Both(2), Both(0))
+	for _, hw := range [][2]int{{5, 7}, {4, 6}, {6, 5}, {2, 2}, {3, 3}, {8, 30}} {
+		t.Run(fmt.Sprintf("%dx%d", hw[0], hw[1]), func(t *testing.T) {
+			for _, data := range []poolData{nonNegative, signed, special} {
+				testMaxPool2x2[float64](t, hw[0], hw[1], data)
+				testMaxPool2x2[float32](t, hw[0], hw[1], data)
+			}
+		})
+	}
+}
+
+// poolData selects the inputs of testMaxPool2x2, and so the paths of
+// maxPool2x2 they take: integers in [0, 3) and +Inf (maxPool2xBits, as
+// after a ReLU), in [-2, 3) with -0 (maxPool2xRow), and with NaNs of both
+// signs and ±Inf too (maxPool2xRowNaN for most rows).
+type poolData int
+
+const (
+	nonNegative poolData = iota
+	signed
+	special
+)
+
+func testMaxPool2x2[T Float](t *testing.T, h, w int, data poolData) {
+	g := newGeom(3, h, w, Both(2), Both(2), Both(0))
+	require.True(t, g.is2x2())
 	planes := 2 * 3
-	x := make([]float64, planes*g.in())
-	for i, v := range randValues(1, 0, 4, len(x)) {
-		x[i] = math.Floor(v) // many ties
-		if i%17 == 0 {
-			x[i] = math.NaN()
-		}
-		if i%13 == 0 {
-			x[i] = math.Inf(-1)
+	x := make([]T, planes*g.in())
+	for i, v := range randValues(1, -2, 3, len(x)) {
+		x[i] = T(math.Floor(v)) // many ties
+		switch {
+		case data == nonNegative:
+			x[i] = max(x[i], 0)
+			if i%11 == 0 {
+				x[i] = T(math.Inf(1))
+			}
+		case i%7 == 0:
+			x[i] = T(math.Copysign(0, -1))
+		case data == signed:
+		case i%17 == 0:
+			x[i] = T(math.NaN())
+		case i%19 == 0:
+			x[i] = T(math.Copysign(math.NaN(), -1))
+		case i%13 == 0:
+			x[i] = T(math.Inf(-1))
+		case i%23 == 0:
+			x[i] = T(math.Inf(1)) // with -Inf in a row: a NaN sum, the rows' exact path
 		}
 	}
-	y1, y2 := make([]float64, planes*g.out()), make([]float64, planes*g.out())
-	a1, a2 := make([]int32, len(y1)), make([]int32, len(y2))
-	maxPool2x2(y1, x, a1, g, planes)
-	g.ph = 0 // the general loops: same geometry, forced past the fast path
-	general := func() {
-		P := g.out()
-		for p := 0; p < planes; p++ {
-			for i := 0; i < g.oh; i++ {
-				for j := 0; j < g.ow; j++ {
-					h0, h1, w0, w1 := g.window(i, j)
-					best, at := math.Inf(-1), h0*g.w+w0
-					for h := h0; h < h1; h++ {
-						for w := w0; w < w1; w++ {
-							if v := x[p*g.in()+h*g.w+w]; v > best || v != v {
-								best, at = v, h*g.w+w
-							}
-						}
-					}
-					y2[p*P+i*g.ow+j], a2[p*P+i*g.ow+j] = best, int32(at)
-				}
+	if data == nonNegative && littleEndian() {
+		y, pos := make([]T, g.out()), make([]uint8, g.out())
+		var ok bool
+		if _, f32 := any(x).([]float32); f32 {
+			ok = maxPool2xBits(asBits[T, uint32](y), pos, asBits[T, uint32](x[:g.in()]), g)
+		} else {
+			ok = maxPool2xBits64(asBits[T, uint64](y), pos, asBits[T, uint64](x[:g.in()]), g)
+		}
+		require.True(t, ok, "the bits path takes non-negative planes")
+	}
+	P := g.out()
+	y1, y2 := make([]T, planes*P), make([]T, planes*P)
+	pos, a2 := make([]uint8, len(y1)), make([]int32, len(y2))
+	maxPool2x2(y1, x, pos, g, planes)
+	maxPoolKernel(y2, x, a2, g, planes) // the general loops
+	for p := 0; p < planes; p++ {
+		for i := 0; i < g.oh; i++ {
+			for j := 0; j < g.ow; j++ {
+				k := p*P + i*g.ow + j
+				at := (2*i+int(pos[k]>>1))*g.w + 2*j + int(pos[k]&1)
+				require.Equal(t, a2[k], int32(at), "argmax %d", k)
+				require.True(t, y1[k] == y2[k] || (y1[k] != y1[k] && y2[k] != y2[k]), "y[%d]: %v vs %v", k, y1[k], y2[k])
 			}
 		}
 	}
-	general()
-	require.Equal(t, a2, a1)
-	for i := range y1 {
-		require.True(t, y1[i] == y2[i] || (math.IsNaN(y1[i]) && math.IsNaN(y2[i])), "y[%d]: %v vs %v", i, y1[i], y2[i])
+	dy := make([]T, len(y1))
+	for i, v := range randValues(2, -1, 1, len(dy)) {
+		dy[i] = T(v)
 	}
+	dy[0], dy[len(dy)-1] = T(math.Inf(1)), T(math.NaN()) // routed, not spread
+	dx1, dx2 := make([]T, planes*g.in()), make([]T, planes*g.in())
+	for i := range dx1 {
+		dx1[i] = 7 // overwritten, not accumulated into
+	}
+	maxPoolGradKernel(dx2, dy, a2, g.in(), P)
+	check := func(name string) {
+		for i := range dx1 {
+			require.True(t, dx1[i] == dx2[i] || (dx1[i] != dx1[i] && dx2[i] != dx2[i]), "%s: dx[%d]: %v vs %v", name, i, dx1[i], dx2[i])
+			dx1[i] = 7 // overwritten, not accumulated into
+		}
+	}
+	if _, ok := any(dx1).([]float32); ok {
+		dx, dyb := asBits[T, uint32](dx1), asBits[T, uint32](dy)
+		maxPool2x2Grad(dx, dyb, pos, g, planes, maxPool2x2GradRow[uint32])
+		check("generic rows")
+		if littleEndian() {
+			maxPool2x2Grad(dx, dyb, pos, g, planes, maxPool2x2GradRow32)
+			check("uint64 pairs")
+		}
+		return
+	}
+	maxPool2x2Grad(asBits[T, uint64](dx1), asBits[T, uint64](dy), pos, g, planes, maxPool2x2GradRow[uint64])
+	check("generic rows")
 }

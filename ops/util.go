@@ -3,6 +3,7 @@ package ops
 import (
 	"errors"
 	"fmt"
+	"unsafe"
 
 	"github.com/descent-ml/descent/graph"
 )
@@ -147,4 +148,9 @@ func dim(d int) string {
 		return "N"
 	}
 	return fmt.Sprint(d)
+}
+
+// asBits views s as the bits of its values (U of T's size).
+func asBits[T Float, U uint32 | uint64](s []T) []U {
+	return unsafe.Slice((*U)(unsafe.Pointer(unsafe.SliceData(s))), len(s))
 }

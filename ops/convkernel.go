@@ -1,0 +1,298 @@
+package ops
+
+import (
+	"unsafe"
+
+	"github.com/descent-ml/descent/internal/blas"
+)
+
+// The convolution's kernels: im2col (im2col.go) and matrix products
+// through internal/blas, over groups of m images:
+//
+//	forward  Y    = W·col (+ b)   [O, K+1]·[K+1, m·P], or Yᵀ = colᵀ·Wᵀ
+//	dx       dcol = Wᵀ·dY         [K, O]·[O, m·P], then col2im
+//	dW       dWᵀ += col·dYᵀ       [K+1, P]·[P, O], or dW, one image at a time
+//
+// K = C·kh·kw, P = oh·ow. The columns of a group's images sit side by
+// side (row stride m·P), and Y or dY are scattered or gathered between
+// the tensor's [m, O, P] and the product's [O, m·P]. Groups pay where an
+// image's product is narrow: the micro-tiles of internal/gemm are 32
+// columns wide, so P = 196 (MNIST's second layer) computes 224 columns
+// and two images 416 for 392 (dx 5% faster); P = 49 wastes a quarter. A
+// product per image reads and writes the tensors directly. dW sums over
+// the pixels, the products' k: grouping saves no padding there, only
+// costs the gather, so dW takes one image per product and accumulates
+// (beta = 1).
+//
+// The bias rides in the forward product as an extra column of W and a
+// row of ones of the column matrix (K+1): no pass over Y to add it; the
+// same row of ones gives db in dW's product (convGradWKernel).
+//
+// The products are oriented to cut fewer padded micro-tiles (see tiles):
+// dW as dWᵀ [K, O], transposed at the end; the forward product as Yᵀ
+// when that pays for transposing Y (forwardTransposed).
+
+// groupCols is the number of columns (m·P) up to which images are
+// grouped; groupBytes bounds the column matrix of a group (about what
+// stays in the L2 cache between im2col or the product and its reader).
+const (
+	groupCols  = 256
+	groupBytes = 3 << 19
+)
+
+// groupSize returns the number of images per matrix product of the
+// forward pass and dx: fixed (> 0, for tests) or the fewest that give
+// groupCols columns, within groupBytes; at least 1, at most n.
+func groupSize[T Float](g geom, n, fixed int) int {
+	if fixed > 0 {
+		return max(1, min(fixed, n))
+	}
+	var z T
+	m := (groupCols + g.out() - 1) / max(g.out(), 1)
+	m = min(m, groupBytes/max(g.k()*g.out()*int(unsafe.Sizeof(z)), 1))
+	return max(1, min(m, n))
+}
+
+// groupBufs returns, from one scratch, the column matrix of a group of gs
+// images [rows, gs·P] (nil when the product reads the image itself: a
+// 1×1 identity geometry, one image per group) and a buffer [O, gs·P] for
+// the group's outputs or output gradients (nil for one image per group).
+func groupBufs[T Float](s *scratch, g geom, gs, rows, O int) (col, obuf []T) {
+	P := g.out()
+	n, nb := rows*gs*P, 0
+	if g.identity() && gs == 1 {
+		n = 0
+	}
+	if gs > 1 {
+		nb = O * gs * P
+	}
+	b := buf[T](s, n+nb)
+	col = b[:n]
+	if nb > 0 {
+		obuf = b[n:]
+	}
+	return col, obuf
+}
+
+func convForwardKernel[T Float](o *conv, y, x, w, b []T, N, O int, g geom) {
+	K, P, X := g.k(), g.out(), g.c*g.in()
+	gs := groupSize[T](g, N, o.group)
+	direct := g.identity() && gs == 1
+	kb, wb := K, w
+	if b != nil && !direct {
+		kb, wb = K+1, buf[T](&o.wb, O*(K+1))
+		for oc, v := range b {
+			copy(wb[oc*kb:][:K], w[oc*K:][:K])
+			wb[oc*kb+K] = v
+		}
+	}
+	col, ybuf := groupBufs[T](&o.col, g, gs, kb, O)
+	trans := !direct && forwardTransposed(K, O, gs*P)
+	if trans {
+		ybuf = buf[T](&o.ybuf, gs*P*O)
+	}
+	pad := padPlane[T](&o.padBuf, g)
+	for n0 := 0; n0 < N; n0 += gs {
+		m := min(gs, N-n0)
+		ld := m * P
+		src, yn := x[n0*X:][:m*X], y[n0*O*P:][:m*O*P]
+		if !direct {
+			for i := range m {
+				im2col(col[i*P:], ld, x[(n0+i)*X:][:X], g, pad)
+			}
+			if kb > K {
+				fill(col[K*ld:][:ld], 1)
+			}
+			src = col
+		}
+		switch {
+		case trans:
+			blas.Gemm(true, true, ld, O, kb, 1, src, ld, wb, kb, 0, ybuf, O)
+			for i := range m {
+				transpose(yn[i*O*P:][:O*P], ybuf[i*P*O:][:P*O], P, O)
+			}
+		case m == 1:
+			blas.Gemm(false, false, O, P, kb, 1, wb, kb, src, P, 0, yn, P)
+			if direct && b != nil {
+				for oc, v := range b {
+					addConst(yn[oc*P:][:P], v)
+				}
+			}
+		default:
+			blas.Gemm(false, false, O, ld, kb, 1, wb, kb, src, ld, 0, ybuf, ld)
+			scatter(yn, ybuf, m, O, P)
+		}
+	}
+}
+
+// forwardTransposed reports whether the forward product should be
+// computed as Yᵀ = colᵀ·Wᵀ [cols, O] and transposed into Y: when that
+// cuts at least a tenth of the padded tiles and the product is deep
+// enough (K >= 256) to pay for the transposition. For 32→64 5×5 on
+// 14×14, Y [64, 196] takes 42 tiles, Yᵀ [196, 64] 34: the product ran
+// 14% faster, the transposition costs a quarter of that.
+func forwardTransposed(K, O, cols int) bool {
+	return K >= 256 && 10*tiles(cols, O) <= 9*tiles(O, cols)
+}
+
+func convGradXKernel[T Float](o *convGradX, dx, dy, w []T, O int) {
+	g := o.g
+	N, K, P, X := o.x[0], g.k(), g.out(), g.c*g.in()
+	gs := groupSize[T](g, N, o.group)
+	direct := g.identity() && gs == 1
+	col, dybuf := groupBufs[T](&o.col, g, gs, K, O)
+	var acc []T
+	if g.padded() > 0 {
+		acc = buf[T](&o.acc, g.padded())
+	}
+	for n0 := 0; n0 < N; n0 += gs {
+		m := min(gs, N-n0)
+		ld := m * P
+		src := dy[n0*O*P:][:m*O*P]
+		if m > 1 {
+			gather(dybuf, src, m, O, P)
+			src = dybuf
+		}
+		if direct {
+			blas.Gemm(true, false, K, P, O, 1, w, K, src, P, 0, dx[n0*X:][:X], P)
+			continue
+		}
+		blas.Gemm(true, false, K, ld, O, 1, w, K, src, ld, 0, col, ld)
+		for i := range m {
+			col2im(dx[(n0+i)*X:][:X], col[i*P:], ld, g, acc)
+		}
+	}
+}
+
+// convGradWKernel computes dW, and db with it when o.bias and the column
+// matrix is built: a row of ones appended to it (K+1 rows) makes
+// dY·onesᵀ = Σ dY an extra column of dW (or row of dWᵀ), for free: K+1
+// fits the same tiles as K on MNIST's layers (26 and 801 rows).
+func convGradWKernel[T Float](o *convGradW, dw, x, dy []T, N int) {
+	g := o.g
+	O, K, P, X := o.w[0], g.k(), g.out(), g.c*g.in()
+	gs := max(1, min(o.group, N)) // one image per product unless fixed
+	direct := g.identity() && gs == 1
+	kb := K
+	if o.bias && !direct {
+		kb = K + 1
+	}
+	o.hasDB = kb > K
+	col, dybuf := groupBufs[T](&o.col, g, gs, kb, O)
+	pad := padPlane[T](&o.pad, g)
+	trans := tiles(kb, O) <= tiles(O, kb)
+	acc := dw // [O, kb], or [kb, O] when trans
+	if trans || kb > K {
+		acc = buf[T](&o.acc, kb*O)
+	}
+	var beta T
+	for n0 := 0; n0 < N; n0 += gs {
+		m := min(gs, N-n0)
+		ld := m * P
+		src, dyn := x[n0*X:][:m*X], dy[n0*O*P:][:m*O*P]
+		if !direct {
+			for i := range m {
+				im2col(col[i*P:], ld, x[(n0+i)*X:][:X], g, pad)
+			}
+			if kb > K {
+				fill(col[K*ld:][:ld], 1)
+			}
+			src = col
+		}
+		if m > 1 {
+			gather(dybuf, dyn, m, O, P)
+			dyn = dybuf
+		}
+		if trans {
+			blas.Gemm(false, true, kb, O, ld, 1, src, ld, dyn, ld, beta, acc, O)
+		} else {
+			blas.Gemm(false, true, O, kb, ld, 1, dyn, ld, src, ld, beta, acc, kb)
+		}
+		beta = 1
+	}
+	if N == 0 {
+		clear(acc)
+	}
+	var db []T
+	if kb > K {
+		db = buf[T](&o.db, O)
+	}
+	switch {
+	case trans:
+		transpose(dw, acc[:K*O], K, O)
+		copy(db, acc[K*O:])
+	case kb > K:
+		for oc := range O {
+			copy(dw[oc*K:][:K], acc[oc*kb:][:K])
+			db[oc] = acc[oc*kb+K]
+		}
+	}
+}
+
+// gather copies the m images of dy [m, O, P] into buf [O, m·P], image i
+// in columns i·P to (i+1)·P.
+func gather[T Float](buf, dy []T, m, O, P int) {
+	for i := range m {
+		copyRows(buf[i*P:], m*P, dy[i*O*P:], P, P, O)
+	}
+}
+
+// scatter is the inverse of gather.
+func scatter[T Float](y, buf []T, m, O, P int) {
+	for i := range m {
+		copyRows(y[i*O*P:], P, buf[i*P:], m*P, P, O)
+	}
+}
+
+// fill sets every element of x to v.
+func fill[T Float](x []T, v T) {
+	for i := range x {
+		x[i] = v
+	}
+}
+
+// addConst adds v to every element of x.
+func addConst[T Float](x []T, v T) {
+	for i := range x {
+		x[i] += v
+	}
+}
+
+// tiles estimates the work of an m×n matrix product: the number of
+// internal/gemm's micro-tiles (12×32 for float32 with AVX-512) it
+// computes, padded ones included. dW is [O, K] with O often 32 or 64 and
+// K = C·kh·kw: as dWᵀ, K is the side cut into 12-row slivers (64 rows
+// take six, 72 rows' worth) and O the 32-wide one; measured 10% faster
+// for 32→64 5×5, and as fast for 1→32 (where every tile of dW [32, 25]
+// is an edge tile).
+func tiles(m, n int) int { return (m + 11) / 12 * ((n + 31) / 32) }
+
+// transpose writes dst [c, r] = src [r, c]ᵀ, in blocks of 4×4 (bounds
+// checked once).
+func transpose[T Float](dst, src []T, r, c int) {
+	if r <= 0 || c <= 0 {
+		return
+	}
+	_, _ = dst[r*c-1], src[r*c-1]
+	var z T
+	sz := unsafe.Sizeof(z)
+	d, s := unsafe.Pointer(unsafe.SliceData(dst)), unsafe.Pointer(unsafe.SliceData(src))
+	at := func(p unsafe.Pointer, i, j, ld int) *T { return (*T)(unsafe.Add(p, uintptr(i*ld+j)*sz)) }
+	i := 0
+	for ; i+4 <= r; i += 4 {
+		j := 0
+		for ; j+4 <= c; j += 4 {
+			for jj := j; jj < j+4; jj++ {
+				*at(d, jj, i, r), *at(d, jj, i+1, r), *at(d, jj, i+2, r), *at(d, jj, i+3, r) = *at(s, i, jj, c), *at(s, i+1, jj, c), *at(s, i+2, jj, c), *at(s, i+3, jj, c)
+			}
+		}
+		for ; j < c; j++ {
+			*at(d, j, i, r), *at(d, j, i+1, r), *at(d, j, i+2, r), *at(d, j, i+3, r) = *at(s, i, j, c), *at(s, i+1, j, c), *at(s, i+2, j, c), *at(s, i+3, j, c)
+		}
+	}
+	for ; i < r; i++ {
+		for j := 0; j < c; j++ {
+			*at(d, j, i, r) = *at(s, i, j, c)
+		}
+	}
+}
