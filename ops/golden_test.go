@@ -9,8 +9,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/descent-ml/descent/graph"
 	"github.com/stretchr/testify/require"
+
+	"github.com/descent-ml/descent/graph"
+	"github.com/descent-ml/descent/internal/golden"
 )
 
 // The golden vectors are recorded from PyTorch 1.13 (see
@@ -18,10 +20,7 @@ import (
 // |a - e| <= tol + tol·|e| with tol 1e-9 in float64 and 1e-4 in float32
 // (computed in float32).
 
-type goldenTensor struct {
-	Shape []int     `json:"shape"`
-	Data  []float64 `json:"data"`
-}
+type goldenTensor = golden.Array
 
 type bnPass struct {
 	X                goldenTensor `json:"x"`
@@ -54,24 +53,10 @@ type bnCase struct {
 	Passes            []bnPass      `json:"passes"`
 }
 
-// goldenDir is $DESCENT_GOLDEN_DIR, or ../shared/golden next to the
-// repository root (the directory holding go.mod).
 func goldenDir(t *testing.T) string {
-	if d := os.Getenv("DESCENT_GOLDEN_DIR"); d != "" {
-		return d
-	}
-	dir, err := os.Getwd()
+	d, err := golden.Dir()
 	require.NoError(t, err)
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return filepath.Join(dir, "..", "shared", "golden")
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("no go.mod above the test's directory")
-		}
-		dir = parent
-	}
+	return d
 }
 
 func TestGoldenBatchNorm(t *testing.T) {
