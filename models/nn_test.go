@@ -6,7 +6,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/descent-ml/descent/graph"
-	"github.com/descent-ml/descent/ops"
 )
 
 // TestGradCheckNN checks batch norm, dropout and conv models in both modes.
@@ -134,5 +133,4 @@ func TestRunningStatsSurvivePrograms(t *testing.T) {
 	_, err = p2.TrainStep(graph.Feeds{x2: f5[x], y2: f5[y]})
 	require.NoError(t, err)
 	require.Equal(t, g2.Buffers()[0].Value().Float64s(), snap())
-	var _ = ops.BatchNormConfig{}
 }

@@ -1,7 +1,6 @@
 package train
 
 import (
-	"context"
 	"fmt"
 	"math"
 	"time"
@@ -172,4 +171,3 @@ func (t *Trainer) step(x, y *graph.Tensor) (float64, error) {
 // elapsed returns seconds since start.
 func elapsed(start time.Time) float64 { return time.Since(start).Seconds() }
 
-var _ = context.Background
