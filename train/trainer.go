@@ -170,4 +170,3 @@ func (t *Trainer) step(x, y *graph.Tensor) (float64, error) {
 
 // elapsed returns seconds since start.
 func elapsed(start time.Time) float64 { return time.Since(start).Seconds() }
-
