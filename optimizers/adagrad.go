@@ -38,45 +38,17 @@ func (c AdagradConfig) validate(v *validator) {
 //	sum = sum + d*d                 (sum starts at InitialAccumulatorValue)
 //	p = p - clr*d/(sqrt(sum) + Eps)
 type Adagrad struct {
-	core
-	cfgs []AdagradConfig
+	core[AdagradConfig]
 }
 
 // NewAdagrad returns an Adagrad optimizer; groups give some parameters
 // their own hyperparameters (see Group).
 func NewAdagrad(cfg AdagradConfig, groups ...Group[AdagradConfig]) (*Adagrad, error) {
-	cfgs, match, lrs, err := groupsOf("Adagrad", cfg, groups, AdagradConfig.validate, func(c AdagradConfig) float64 { return c.LR })
+	c, err := newCore("Adagrad", "adagrad", []string{"sum"}, []int{0}, cfg, groups, adagradUpdate[float32], adagradUpdate[float64])
 	if err != nil {
 		return nil, err
 	}
-	return &Adagrad{core: newCore("Adagrad", "adagrad", []string{"sum"}, []int{0}, lrs, match), cfgs: cfgs}, nil
-}
-
-// Config returns the hyperparameters of a group (its LR is the initial
-// one; see LR for the current one).
-func (o *Adagrad) Config(group int) (AdagradConfig, bool) {
-	if group < 0 || group >= len(o.cfgs) {
-		return AdagradConfig{}, false
-	}
-	return o.cfgs[group], true
-}
-
-// Step updates every parameter that has a gradient. It checks all of them
-// first: on error nothing is updated.
-func (o *Adagrad) Step(params []*graph.Param) error {
-	if err := o.prepare(params); err != nil {
-		return err
-	}
-	for _, s := range o.active {
-		s.step++
-		c := &o.cfgs[s.group]
-		if s.param.DType() == graph.Float32 {
-			adagradUpdate[float32](s, c, o.lrs[s.group])
-		} else {
-			adagradUpdate[float64](s, c, o.lrs[s.group])
-		}
-	}
-	return nil
+	return &Adagrad{c}, nil
 }
 
 type adagradFactors[T graph.Float] struct {
@@ -122,3 +94,5 @@ func adagradKernelGo[T graph.Float](p, g, sum []T, k adagradFactors[T]) {
 		p[i] += k.nclr * d / (T(math.Sqrt(float64(si))) + k.eps)
 	}
 }
+
+func (c AdagradConfig) lr() float64 { return c.LR }

@@ -57,8 +57,7 @@ func (c AdamConfig) validate(v *validator) {
 //	vmax = max(vmax, v)                       if AMSGrad (then v below is vmax)
 //	p = p - (lr/(1-Beta1^t)) * m / (sqrt(v)/sqrt(1-Beta2^t) + Eps)
 type Adam struct {
-	core
-	cfgs []AdamConfig
+	core[AdamConfig]
 }
 
 // NewAdam returns an Adam optimizer (AdamW if cfg.Decoupled); groups give
@@ -68,12 +67,12 @@ func NewAdam(cfg AdamConfig, groups ...Group[AdamConfig]) (*Adam, error) {
 	if cfg.Decoupled {
 		title, kind = "AdamW", "adamw"
 	}
-	cfgs, match, lrs, err := groupsOf(title, cfg, groups, AdamConfig.validate, func(c AdamConfig) float64 { return c.LR })
+	bufs := []string{"exp_avg", "exp_avg_sq", "max_exp_avg_sq"}
+	c, err := newCore(title, kind, bufs, []int{0, 1}, cfg, groups, adamUpdate[float32], adamUpdate[float64])
 	if err != nil {
 		return nil, err
 	}
-	bufs := []string{"exp_avg", "exp_avg_sq", "max_exp_avg_sq"}
-	return &Adam{core: newCore(title, kind, bufs, []int{0, 1}, lrs, match), cfgs: cfgs}, nil
+	return &Adam{c}, nil
 }
 
 // NewAdamW returns an AdamW optimizer: NewAdam with Decoupled set in cfg
@@ -86,33 +85,6 @@ func NewAdamW(cfg AdamConfig, groups ...Group[AdamConfig]) (*Adam, error) {
 		gs[i] = g
 	}
 	return NewAdam(cfg, gs...)
-}
-
-// Config returns the hyperparameters of a group (its LR is the initial
-// one; see LR for the current one).
-func (o *Adam) Config(group int) (AdamConfig, bool) {
-	if group < 0 || group >= len(o.cfgs) {
-		return AdamConfig{}, false
-	}
-	return o.cfgs[group], true
-}
-
-// Step updates every parameter that has a gradient. It checks all of them
-// first: on error nothing is updated.
-func (o *Adam) Step(params []*graph.Param) error {
-	if err := o.prepare(params); err != nil {
-		return err
-	}
-	for _, s := range o.active {
-		s.step++
-		c := &o.cfgs[s.group]
-		if s.param.DType() == graph.Float32 {
-			adamUpdate[float32](s, c, o.lrs[s.group])
-		} else {
-			adamUpdate[float64](s, c, o.lrs[s.group])
-		}
-	}
-	return nil
 }
 
 // adamFactors are the scalar factors of one Adam update: computed in
@@ -194,3 +166,5 @@ func adamKernelGo[T graph.Float](p, g, m, v, vmax []T, k adamFactors[T]) {
 		p[i] = pi + k.nstep*mi/(T(math.Sqrt(float64(vi)))/k.bc2sqrt+k.eps)
 	}
 }
+
+func (c AdamConfig) lr() float64 { return c.LR }

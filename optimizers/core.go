@@ -56,7 +56,7 @@ func buf[T graph.Float](s *slot, i int, fill float64) []T {
 // rates, group selection, the per-parameter state, the checks run before
 // any update, and State/LoadState. Its exported methods (NumGroups, LR,
 // SetLR, Reset, State, LoadState) are promoted to the optimizers.
-type core struct {
+type core[C config] struct {
 	title    string   // "Adam": names the optimizer in errors
 	kind     string   // "adam": State.Kind
 	bufNames []string // torch's names of the buffers, in slot.bufs order
@@ -66,18 +66,72 @@ type core struct {
 	slots    map[string]*slot
 	active   []*slot // the parameters this Step updates (reused)
 	epoch    uint64  // Step calls, to find a name met twice in one Step
+	cfgs     []C     // each group's hyperparameters (LR: the initial lr)
+	// update applies one step to a parameter of dtype float32 or float64.
+	update32, update64 func(s *slot, c *C, lr float64)
 }
 
-func newCore(title, kind string, bufNames []string, need []int, lrs []float64, match []Selector) core {
-	return core{title: title, kind: kind, bufNames: bufNames, need: need, lrs: lrs, match: match, slots: map[string]*slot{}}
+// config is what an optimizer's configuration type provides to core.
+type config interface {
+	validate(*validator)
+	lr() float64
+}
+
+// newCore validates cfg and the groups and lays them out by group.
+func newCore[C config](title, kind string, bufNames []string, need []int, cfg C, groups []Group[C],
+	update32, update64 func(*slot, *C, float64)) (core[C], error) {
+	c := core[C]{title: title, kind: kind, bufNames: bufNames, need: need, slots: map[string]*slot{},
+		update32: update32, update64: update64}
+	c.cfgs, c.match, c.lrs = append(c.cfgs, cfg), append(c.match, nil), append(c.lrs, cfg.lr())
+	for _, g := range groups {
+		c.cfgs, c.match, c.lrs = append(c.cfgs, g.Config), append(c.match, g.Match), append(c.lrs, g.Config.lr())
+	}
+	for i, gc := range c.cfgs {
+		if i > 0 && c.match[i] == nil {
+			return c, fmt.Errorf("optimizers: %s: group %d: %w: Match is nil (want a Selector)", title, i, ErrHyper)
+		}
+		v := validator{opt: title, group: i}
+		gc.validate(&v)
+		if v.err != nil {
+			return c, v.err
+		}
+	}
+	return c, nil
+}
+
+// Config returns the hyperparameters of a group (its LR is the initial
+// one; see LR for the current one).
+func (c *core[C]) Config(group int) (C, bool) {
+	if group < 0 || group >= len(c.cfgs) {
+		var zero C
+		return zero, false
+	}
+	return c.cfgs[group], true
+}
+
+// Step updates every parameter that has a gradient. It checks all of them
+// first: on error nothing is updated.
+func (c *core[C]) Step(params []*graph.Param) error {
+	if err := c.prepare(params); err != nil {
+		return err
+	}
+	for _, s := range c.active {
+		s.step++
+		if s.param.DType() == graph.Float32 {
+			c.update32(s, &c.cfgs[s.group], c.lrs[s.group])
+		} else {
+			c.update64(s, &c.cfgs[s.group], c.lrs[s.group])
+		}
+	}
+	return nil
 }
 
 // NumGroups returns the number of parameter groups: 1 + the number of
 // groups given to the constructor.
-func (c *core) NumGroups() int { return len(c.lrs) }
+func (c *core[C]) NumGroups() int { return len(c.lrs) }
 
 // LR returns the current learning rate of a group (NaN for a bad index).
-func (c *core) LR(group int) float64 {
+func (c *core[C]) LR(group int) float64 {
 	if group < 0 || group >= len(c.lrs) {
 		return math.NaN()
 	}
@@ -85,7 +139,7 @@ func (c *core) LR(group int) float64 {
 }
 
 // SetLR sets a group's learning rate for the following steps.
-func (c *core) SetLR(group int, lr float64) error {
+func (c *core[C]) SetLR(group int, lr float64) error {
 	if group < 0 || group >= len(c.lrs) {
 		return fmt.Errorf("optimizers: %s: SetLR: %w: %d (want 0 <= group < %d)", c.title, ErrGroup, group, len(c.lrs))
 	}
@@ -98,12 +152,12 @@ func (c *core) SetLR(group int, lr float64) error {
 
 // Reset forgets the per-parameter state (step counts and buffers), as a
 // freshly constructed optimizer; the groups' learning rates are kept.
-func (c *core) Reset() {
+func (c *core[C]) Reset() {
 	c.slots = map[string]*slot{}
 	c.active = c.active[:0]
 }
 
-func (c *core) groupOf(p *graph.Param) int {
+func (c *core[C]) groupOf(p *graph.Param) int {
 	for i := 1; i < len(c.match); i++ {
 		if c.match[i](p) {
 			return i
@@ -115,7 +169,7 @@ func (c *core) groupOf(p *graph.Param) int {
 // prepare checks every parameter before anything is updated and collects
 // those with a gradient in c.active. On error nothing has been updated.
 // In steady state it allocates nothing.
-func (c *core) prepare(params []*graph.Param) error {
+func (c *core[C]) prepare(params []*graph.Param) error {
 	c.epoch++
 	c.active = c.active[:0]
 	for i, p := range params {
@@ -204,30 +258,6 @@ func allFiniteGo[T graph.Float](x []T) bool {
 		}
 	}
 	return true
-}
-
-// groupsOf validates the main config and the groups and lays them out as
-// the optimizers keep them: configs, selectors and learning rates indexed
-// by group.
-func groupsOf[C any](title string, cfg C, groups []Group[C], validate func(C, *validator), lr func(C) float64) ([]C, []Selector, []float64, error) {
-	cfgs := make([]C, 0, 1+len(groups))
-	match := make([]Selector, 0, 1+len(groups))
-	lrs := make([]float64, 0, 1+len(groups))
-	cfgs, match, lrs = append(cfgs, cfg), append(match, nil), append(lrs, lr(cfg))
-	for _, g := range groups {
-		cfgs, match, lrs = append(cfgs, g.Config), append(match, g.Match), append(lrs, lr(g.Config))
-	}
-	for i, c := range cfgs {
-		if i > 0 && match[i] == nil {
-			return nil, nil, nil, fmt.Errorf("optimizers: %s: group %d: %w: Match is nil (want a Selector)", title, i, ErrHyper)
-		}
-		v := validator{opt: title, group: i}
-		validate(c, &v)
-		if v.err != nil {
-			return nil, nil, nil, v.err
-		}
-	}
-	return cfgs, match, lrs, nil
 }
 
 // validator keeps the first hyperparameter that fails its check.

@@ -44,46 +44,18 @@ func (c RMSpropConfig) validate(v *validator) {
 //	buf = Momentum*buf + d/avg; p = p - lr*buf    if Momentum > 0
 //	p = p - lr*d/avg                               otherwise
 type RMSprop struct {
-	core
-	cfgs []RMSpropConfig
+	core[RMSpropConfig]
 }
 
 // NewRMSprop returns an RMSprop optimizer; groups give some parameters
 // their own hyperparameters (see Group).
 func NewRMSprop(cfg RMSpropConfig, groups ...Group[RMSpropConfig]) (*RMSprop, error) {
-	cfgs, match, lrs, err := groupsOf("RMSprop", cfg, groups, RMSpropConfig.validate, func(c RMSpropConfig) float64 { return c.LR })
+	bufs := []string{"square_avg", "momentum_buffer", "grad_avg"}
+	c, err := newCore("RMSprop", "rmsprop", bufs, []int{0}, cfg, groups, rmspropUpdate[float32], rmspropUpdate[float64])
 	if err != nil {
 		return nil, err
 	}
-	bufs := []string{"square_avg", "momentum_buffer", "grad_avg"}
-	return &RMSprop{core: newCore("RMSprop", "rmsprop", bufs, []int{0}, lrs, match), cfgs: cfgs}, nil
-}
-
-// Config returns the hyperparameters of a group (its LR is the initial
-// one; see LR for the current one).
-func (o *RMSprop) Config(group int) (RMSpropConfig, bool) {
-	if group < 0 || group >= len(o.cfgs) {
-		return RMSpropConfig{}, false
-	}
-	return o.cfgs[group], true
-}
-
-// Step updates every parameter that has a gradient. It checks all of them
-// first: on error nothing is updated.
-func (o *RMSprop) Step(params []*graph.Param) error {
-	if err := o.prepare(params); err != nil {
-		return err
-	}
-	for _, s := range o.active {
-		s.step++
-		c := &o.cfgs[s.group]
-		if s.param.DType() == graph.Float32 {
-			rmspropUpdate[float32](s, c, o.lrs[s.group])
-		} else {
-			rmspropUpdate[float64](s, c, o.lrs[s.group])
-		}
-	}
-	return nil
+	return &RMSprop{c}, nil
 }
 
 type rmspropFactors[T graph.Float] struct {
@@ -166,3 +138,5 @@ func rmspropKernelGo[T graph.Float](p, g, sq, b, ga []T, k rmspropFactors[T]) {
 		}
 	}
 }
+
+func (c RMSpropConfig) lr() float64 { return c.LR }

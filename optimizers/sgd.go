@@ -47,45 +47,17 @@ func (c SGDConfig) validate(v *validator) {
 //	d = d + Momentum*buf  if Nesterov, else d = buf       }
 //	p = p - lr*d
 type SGD struct {
-	core
-	cfgs []SGDConfig
+	core[SGDConfig]
 }
 
 // NewSGD returns an SGD optimizer; groups give some parameters their own
 // hyperparameters (see Group).
 func NewSGD(cfg SGDConfig, groups ...Group[SGDConfig]) (*SGD, error) {
-	cfgs, match, lrs, err := groupsOf("SGD", cfg, groups, SGDConfig.validate, func(c SGDConfig) float64 { return c.LR })
+	c, err := newCore("SGD", "sgd", []string{"momentum_buffer"}, nil, cfg, groups, sgdUpdate[float32], sgdUpdate[float64])
 	if err != nil {
 		return nil, err
 	}
-	return &SGD{core: newCore("SGD", "sgd", []string{"momentum_buffer"}, nil, lrs, match), cfgs: cfgs}, nil
-}
-
-// Config returns the hyperparameters of a group (its LR is the initial
-// one; see LR for the current one).
-func (o *SGD) Config(group int) (SGDConfig, bool) {
-	if group < 0 || group >= len(o.cfgs) {
-		return SGDConfig{}, false
-	}
-	return o.cfgs[group], true
-}
-
-// Step updates every parameter that has a gradient. It checks all of them
-// first: on error nothing is updated.
-func (o *SGD) Step(params []*graph.Param) error {
-	if err := o.prepare(params); err != nil {
-		return err
-	}
-	for _, s := range o.active {
-		s.step++
-		c := &o.cfgs[s.group]
-		if s.param.DType() == graph.Float32 {
-			sgdUpdate[float32](s, c, o.lrs[s.group])
-		} else {
-			sgdUpdate[float64](s, c, o.lrs[s.group])
-		}
-	}
-	return nil
+	return &SGD{c}, nil
 }
 
 // sgdFactors are the scalar factors of one SGD update, rounded to T.
@@ -190,3 +162,5 @@ func sgdMomentumGo[T graph.Float](p, g, b []T, k sgdFactors[T], first bool) {
 		p[i] += k.nlr * d
 	}
 }
+
+func (c SGDConfig) lr() float64 { return c.LR }

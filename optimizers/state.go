@@ -77,7 +77,7 @@ func groupFloats(who string, st State, prefix string, n int) ([]float64, error) 
 
 // State exports the groups' learning rates, each parameter's step count and
 // buffers (copied).
-func (c *core) State() (State, error) {
+func (c *core[C]) State() (State, error) {
 	st := newState(c.kind)
 	for g, lr := range c.lrs {
 		st.Floats["lr/"+strconv.Itoa(g)] = lr
@@ -100,7 +100,7 @@ func (c *core) State() (State, error) {
 // completely first: on error nothing changes. A parameter's buffers are
 // matched to the parameter by name at the next Step, which checks their
 // dtype and shape.
-func (c *core) LoadState(st State) error {
+func (c *core[C]) LoadState(st State) error {
 	if st.Kind != c.kind {
 		return stateErr(c.title, "kind %q (want %q)", st.Kind, c.kind)
 	}
