@@ -2,7 +2,11 @@
 
 package gemm
 
-import "unsafe"
+import (
+	"unsafe"
+
+	"github.com/descent-ml/descent/internal/cpu"
+)
 
 //go:generate go run gen_kernels.go
 
@@ -21,37 +25,12 @@ func sKernAVX2(k int, a, b, c *float32, ldc int, alpha, beta float32)
 //go:noescape
 func dKernAVX2(k int, a, b, c *float64, ldc int, alpha, beta float64)
 
-func cpuid(eaxArg, ecxArg uint32) (eax, ebx, ecx, edx uint32)
-func xgetbv() (eax, edx uint32)
-
 // cpuFeatures reports whether the CPU and the OS support AVX2+FMA and
 // AVX-512F (the OS must save the YMM, respectively ZMM and opmask, state).
 func cpuFeatures() (avx2fma, avx512f bool) {
-	maxID, _, _, _ := cpuid(0, 0)
-	if maxID < 7 {
-		return false, false
-	}
-	_, _, ecx1, _ := cpuid(1, 0)
-	const (
-		fma     = 1 << 12
-		osxsave = 1 << 27
-		avx     = 1 << 28
-	)
-	if ecx1&(fma|osxsave|avx) != fma|osxsave|avx {
-		return false, false
-	}
-	xcr0, _ := xgetbv()
-	if xcr0&0x6 != 0x6 { // XMM and YMM state
-		return false, false
-	}
-	_, ebx7, _, _ := cpuid(7, 0)
-	const (
-		avx2     = 1 << 5
-		avx512fb = 1 << 16
-	)
-	avx2fma = ebx7&avx2 != 0
-	avx512f = avx2fma && ebx7&avx512fb != 0 && xcr0&0xe0 == 0xe0 // opmask, ZMM0-15 upper, ZMM16-31
-	return avx2fma, avx512f
+	f := cpu.X86()
+	avx2fma = f.AVX2 && f.FMA
+	return avx2fma, avx2fma && f.AVX512F
 }
 
 func init() {
