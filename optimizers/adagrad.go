@@ -7,8 +7,8 @@ import (
 	"github.com/descent-ml/descent/internal/vec"
 )
 
-// AdagradConfig holds torch.optim.Adagrad's hyperparameters. A zero field
-// is a zero value, not a default: start from AdagradDefaults.
+// AdagradConfig holds torch.optim.Adagrad's hyperparameters. A field left
+// at zero takes the default noted (torch's); write Zero() for a zero.
 type AdagradConfig struct {
 	LR                      float64 // learning rate (>= 0); default 1e-2
 	LRDecay                 float64 // lr decay per step (>= 0); default 0
@@ -20,6 +20,12 @@ type AdagradConfig struct {
 
 // AdagradDefaults returns torch.optim.Adagrad's defaults.
 func AdagradDefaults() AdagradConfig { return AdagradConfig{LR: 1e-2, Eps: 1e-10} }
+
+func (c AdagradConfig) or(d AdagradConfig) AdagradConfig {
+	return AdagradConfig{LR: or(c.LR, d.LR), LRDecay: or(c.LRDecay, d.LRDecay), WeightDecay: or(c.WeightDecay, d.WeightDecay),
+		InitialAccumulatorValue: or(c.InitialAccumulatorValue, d.InitialAccumulatorValue), Eps: or(c.Eps, d.Eps),
+		Maximize: c.Maximize || d.Maximize}
+}
 
 func (c AdagradConfig) validate(v *validator) {
 	v.need("LR", c.LR, c.LR >= 0, "lr >= 0")
@@ -44,7 +50,7 @@ type Adagrad struct {
 // NewAdagrad returns an Adagrad optimizer; groups give some parameters
 // their own hyperparameters (see Group).
 func NewAdagrad(cfg AdagradConfig, groups ...Group[AdagradConfig]) (*Adagrad, error) {
-	c, err := newCore("Adagrad", "adagrad", []string{"sum"}, []int{0}, cfg, groups, adagradUpdate[float32], adagradUpdate[float64])
+	c, err := newCore("Adagrad", "adagrad", []string{"sum"}, []int{0}, AdagradDefaults(), cfg, groups, adagradUpdate[float32], adagradUpdate[float64])
 	if err != nil {
 		return nil, err
 	}

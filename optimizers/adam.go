@@ -8,8 +8,8 @@ import (
 )
 
 // AdamConfig holds the hyperparameters of torch.optim.Adam and AdamW. A
-// zero field is a zero value, not a default: start from AdamDefaults or
-// AdamWDefaults and change what differs.
+// field left at zero takes the default noted (torch's: AdamConfig{LR: 0.01}
+// is torch.optim.Adam(lr=0.01)); write Zero() for a zero.
 type AdamConfig struct {
 	LR          float64 // learning rate (>= 0); default 1e-3
 	Beta1       float64 // decay of the first moment, in [0, 1); default 0.9
@@ -34,6 +34,12 @@ func AdamWDefaults() AdamConfig {
 	c := AdamDefaults()
 	c.WeightDecay, c.Decoupled = 0.01, true
 	return c
+}
+
+func (c AdamConfig) or(d AdamConfig) AdamConfig {
+	return AdamConfig{LR: or(c.LR, d.LR), Beta1: or(c.Beta1, d.Beta1), Beta2: or(c.Beta2, d.Beta2), Eps: or(c.Eps, d.Eps),
+		WeightDecay: or(c.WeightDecay, d.WeightDecay), AMSGrad: c.AMSGrad || d.AMSGrad, Maximize: c.Maximize || d.Maximize,
+		Decoupled: c.Decoupled || d.Decoupled}
 }
 
 func (c AdamConfig) validate(v *validator) {
@@ -68,7 +74,11 @@ func NewAdam(cfg AdamConfig, groups ...Group[AdamConfig]) (*Adam, error) {
 		title, kind = "AdamW", "adamw"
 	}
 	bufs := []string{"exp_avg", "exp_avg_sq", "max_exp_avg_sq"}
-	c, err := newCore(title, kind, bufs, []int{0, 1}, cfg, groups, adamUpdate[float32], adamUpdate[float64])
+	def := AdamDefaults()
+	if cfg.Decoupled {
+		def = AdamWDefaults()
+	}
+	c, err := newCore(title, kind, bufs, []int{0, 1}, def, cfg, groups, adamUpdate[float32], adamUpdate[float64])
 	if err != nil {
 		return nil, err
 	}

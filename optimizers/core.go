@@ -56,7 +56,7 @@ func buf[T graph.Float](s *slot, i int, fill float64) []T {
 // rates, group selection, the per-parameter state, the checks run before
 // any update, and State/LoadState. Its exported methods (NumGroups, LR,
 // SetLR, Reset, State, LoadState) are promoted to the optimizers.
-type core[C config] struct {
+type core[C config[C]] struct {
 	title    string   // "Adam": names the optimizer in errors
 	kind     string   // "adam": State.Kind
 	bufNames []string // torch's names of the buffers, in slot.bufs order
@@ -72,19 +72,26 @@ type core[C config] struct {
 }
 
 // config is what an optimizer's configuration type provides to core.
-type config interface {
+type config[C any] interface {
 	validate(*validator)
 	lr() float64
+	// or fills the unset (zero) fields from d and turns Zero() into 0
+	// (see Zero); booleans set in d stay set.
+	or(d C) C
 }
 
-// newCore validates cfg and the groups and lays them out by group.
-func newCore[C config](title, kind string, bufNames []string, need []int, cfg C, groups []Group[C],
+// newCore resolves the defaults (cfg's unset fields from torch's defaults
+// def, each group's from the resolved cfg), validates the result and lays
+// it out by group.
+func newCore[C config[C]](title, kind string, bufNames []string, need []int, def, cfg C, groups []Group[C],
 	update32, update64 func(*slot, *C, float64)) (core[C], error) {
 	c := core[C]{title: title, kind: kind, bufNames: bufNames, need: need, slots: map[string]*slot{},
 		update32: update32, update64: update64}
+	cfg = cfg.or(def)
 	c.cfgs, c.match, c.lrs = append(c.cfgs, cfg), append(c.match, nil), append(c.lrs, cfg.lr())
 	for _, g := range groups {
-		c.cfgs, c.match, c.lrs = append(c.cfgs, g.Config), append(c.match, g.Match), append(c.lrs, g.Config.lr())
+		gc := g.Config.or(cfg)
+		c.cfgs, c.match, c.lrs = append(c.cfgs, gc), append(c.match, g.Match), append(c.lrs, gc.lr())
 	}
 	for i, gc := range c.cfgs {
 		if i > 0 && c.match[i] == nil {
@@ -99,8 +106,8 @@ func newCore[C config](title, kind string, bufNames []string, need []int, cfg C,
 	return c, nil
 }
 
-// Config returns the hyperparameters of a group (its LR is the initial
-// one; see LR for the current one).
+// Config returns the hyperparameters of a group with every default
+// resolved (its LR is the initial one; see LR for the current one).
 func (c *core[C]) Config(group int) (C, bool) {
 	if group < 0 || group >= len(c.cfgs) {
 		var zero C

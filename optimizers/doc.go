@@ -1,6 +1,6 @@
 // Package optimizers updates a model's parameters from their gradients:
 // the optimizers of torch.optim (SGD with momentum and Nesterov, Adagrad,
-// RMSprop, Adam, AdamW), learning-rate schedules, gradient clipping,
+// RMSprop, Adam, AdamW, RAdam, Adamax), learning-rate schedules, gradient clipping,
 // parameter groups, and exportable state for bit-identical resumption.
 //
 // # Core types
@@ -17,16 +17,19 @@
 //
 // The built-ins are SGD (NewSGD; "momentum" and "nesterov" are its
 // parameterisations), Adam (NewAdam; NewAdamW is Adam with decoupled weight
-// decay, one kernel), RMSprop (NewRMSprop) and Adagrad (NewAdagrad). Each
-// takes a typed config (SGDConfig, AdamConfig, ...) and optional groups;
-// AdamDefaults, AdamWDefaults, RMSpropDefaults and AdagradDefaults return
-// PyTorch's defaults. New(name, Hyper) builds one from CLI flags, by the
+// decay, one kernel), RMSprop (NewRMSprop), Adagrad (NewAdagrad), RAdam
+// (NewRAdam) and Adamax (NewAdamax). Each takes a typed config (SGDConfig,
+// AdamConfig, ...) and optional groups. A config field left at zero takes
+// PyTorch's default, so AdamConfig{LR: 0.01} is torch.optim.Adam(lr=0.01);
+// Zero() sets a field to zero deliberately. AdamDefaults, AdamWDefaults,
+// ... return the defaults written out. New(name, Hyper) builds one from CLI flags, by the
 // names Names returns. Every built-in also implements LRGroups, Stateful
 // (State/LoadState) and Reset.
 //
 // Parameter groups (Group[C]) give the parameters a Selector picks their
-// own complete config: typically no weight decay for biases and
-// normalisation parameters (OneDim). Group 0 is the main config, for
+// own config, whose unset fields take the main config's values (torch's
+// param groups): typically no weight decay for biases and normalisation
+// parameters (OneDim, Config: AdamConfig{WeightDecay: Zero()}). Group 0 is the main config, for
 // parameters no group selects; groups passed to a constructor are 1, 2, ...
 // A parameter joins the first group that selects it.
 //
@@ -100,15 +103,17 @@
 // CosineAnnealingLR, ReduceLROnPlateau; nn.utils.clip_grad_norm_).
 // Sutskever et al. 2013 (momentum, Nesterov); Duchi, Hazan & Singer 2011
 // (Adagrad); Hinton, Coursera lecture 6e, and Graves 2013 (RMSprop,
-// centered); Kingma & Ba 2015 (Adam); Reddi, Kale & Kumar 2018 (AMSGrad);
+// centered); Kingma & Ba 2015 (Adam, Adamax); Reddi, Kale & Kumar 2018
+// (AMSGrad); Liu et al. 2020 (RAdam);
 // Loshchilov & Hutter 2019 (AdamW) and 2017 (SGDR, cosine annealing).
 //
 // # Differences from PyTorch
 //
 // Defaults are PyTorch's. Deliberate differences:
-//   - SGDConfig.LR must be > 0: torch.optim.SGD has no default lr and Go's
-//     zero value cannot tell "unset" from 0 (a schedule may still set 0).
-//     New gives the SGD family descent's default lr of 0.01.
+//   - A Go zero value cannot tell "unset" from 0, so an unset field means
+//     the default and Zero() means 0. SGDConfig.LR has no default (as
+//     torch.optim.SGD): leaving it unset is an error. New gives the SGD
+//     family descent's default lr of 0.01.
 //   - A non-finite gradient is an error (torch would write NaNs); so is a
 //     non-finite metric given to Plateau (torch counts it as a bad step),
 //     and ClipGradNorm acts as torch's error_if_nonfinite=True.

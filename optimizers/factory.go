@@ -22,7 +22,7 @@ func Float(v float64) *float64 { return &v }
 
 // Names returns the names New accepts, in a fixed order.
 func Names() []string {
-	return []string{"gd", "sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw"}
+	return []string{"gd", "sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw", "radam", "adamax"}
 }
 
 // New returns the optimizer called name, with h's values over its
@@ -36,6 +36,8 @@ func Names() []string {
 //	rmsprop    RMSprop, RMSpropDefaults
 //	adam       Adam, AdamDefaults
 //	adamw      AdamW, AdamWDefaults (weight decay 0.01)
+//	radam      RAdam, RAdamDefaults
+//	adamax     Adamax, AdamaxDefaults
 //
 // The 0.01 lr of the SGD family is descent's default: torch.optim.SGD has
 // none. Every optimizer returned also implements LRGroups and Stateful.
@@ -44,6 +46,9 @@ func New(name string, h Hyper) (Optimizer, error) {
 	set := func(dst *float64, src *float64) {
 		if src != nil {
 			*dst = *src
+			if *src == 0 {
+				*dst = Zero() // an explicit zero, not "the default"
+			}
 		}
 	}
 	switch name {
@@ -97,6 +102,28 @@ func New(name string, h Hyper) (Optimizer, error) {
 		set(&c.Beta2, h.Beta2)
 		set(&c.Eps, h.Eps)
 		return NewAdam(c)
+	case "radam":
+		if err := only(name, h, "LR, WeightDecay, Beta1, Beta2, Eps"); err != nil {
+			return nil, err
+		}
+		c := RAdamDefaults()
+		set(&c.LR, h.LR)
+		set(&c.WeightDecay, h.WeightDecay)
+		set(&c.Beta1, h.Beta1)
+		set(&c.Beta2, h.Beta2)
+		set(&c.Eps, h.Eps)
+		return NewRAdam(c)
+	case "adamax":
+		if err := only(name, h, "LR, WeightDecay, Beta1, Beta2, Eps"); err != nil {
+			return nil, err
+		}
+		c := AdamaxDefaults()
+		set(&c.LR, h.LR)
+		set(&c.WeightDecay, h.WeightDecay)
+		set(&c.Beta1, h.Beta1)
+		set(&c.Beta2, h.Beta2)
+		set(&c.Eps, h.Eps)
+		return NewAdamax(c)
 	}
 	return nil, fmt.Errorf("optimizers: New: %w: optimizer %q (want one of %s)", ErrUnknown, name, strings.Join(Names(), ", "))
 }

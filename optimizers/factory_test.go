@@ -9,7 +9,7 @@ import (
 )
 
 func TestNew(t *testing.T) {
-	require.Equal(t, []string{"gd", "sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw"}, optimizers.Names())
+	require.Equal(t, []string{"gd", "sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw", "radam", "adamax"}, optimizers.Names())
 	for _, name := range optimizers.Names() {
 		opt, err := optimizers.New(name, optimizers.Hyper{})
 		require.NoError(t, err, name)

@@ -8,8 +8,9 @@ import "github.com/descent-ml/descent/graph"
 type Selector func(p *graph.Param) bool
 
 // Group gives the parameters that Match selects their own hyperparameters.
-// C is the optimizer's config type (SGDConfig, AdamConfig, ...), so a group
-// carries a complete, typed config: copy the main one and change fields.
+// C is the optimizer's config type (SGDConfig, AdamConfig, ...). As in a
+// torch param group, a field left at zero takes the main config's value
+// (a boolean set there stays set); write Zero() for a zero.
 //
 // Group numbering, as used by LR, SetLR and the schedules: group 0 is the
 // main config (parameters that match no group); the groups passed to a
@@ -24,8 +25,7 @@ type Group[C any] struct {
 // scales and shifts (gamma, beta), which are usually exempt from weight
 // decay:
 //
-//	noDecay := cfg
-//	noDecay.WeightDecay = 0
+//	noDecay := optimizers.AdamConfig{WeightDecay: optimizers.Zero()}
 //	opt, err := optimizers.NewAdamW(cfg, optimizers.Group[optimizers.AdamConfig]{Match: optimizers.OneDim, Config: noDecay})
 func OneDim(p *graph.Param) bool { return len(p.Shape()) <= 1 }
 

@@ -16,7 +16,7 @@ func TestGroupsNoDecayOnBiases(t *testing.T) {
 	cfg := optimizers.AdamWDefaults()
 	cfg.LR, cfg.WeightDecay = 0.1, 0.5
 	noDecay := cfg
-	noDecay.WeightDecay = 0
+	noDecay.WeightDecay = optimizers.Zero()
 	opt, err := optimizers.NewAdamW(cfg, optimizers.Group[optimizers.AdamConfig]{Match: optimizers.OneDim, Config: noDecay})
 	require.NoError(t, err)
 	require.Equal(t, 2, opt.NumGroups())

@@ -7,8 +7,8 @@ import (
 	"github.com/descent-ml/descent/internal/vec"
 )
 
-// RMSpropConfig holds torch.optim.RMSprop's hyperparameters. A zero field
-// is a zero value, not a default: start from RMSpropDefaults.
+// RMSpropConfig holds torch.optim.RMSprop's hyperparameters. A field left
+// at zero takes the default noted (torch's); write Zero() for a zero.
 type RMSpropConfig struct {
 	LR          float64 // learning rate (>= 0); default 1e-2
 	Alpha       float64 // smoothing constant of the averages (>= 0); default 0.99
@@ -22,6 +22,12 @@ type RMSpropConfig struct {
 // RMSpropDefaults returns torch.optim.RMSprop's defaults.
 func RMSpropDefaults() RMSpropConfig {
 	return RMSpropConfig{LR: 1e-2, Alpha: 0.99, Eps: 1e-8}
+}
+
+func (c RMSpropConfig) or(d RMSpropConfig) RMSpropConfig {
+	return RMSpropConfig{LR: or(c.LR, d.LR), Alpha: or(c.Alpha, d.Alpha), Eps: or(c.Eps, d.Eps),
+		WeightDecay: or(c.WeightDecay, d.WeightDecay), Momentum: or(c.Momentum, d.Momentum),
+		Centered: c.Centered || d.Centered, Maximize: c.Maximize || d.Maximize}
 }
 
 func (c RMSpropConfig) validate(v *validator) {
@@ -51,7 +57,7 @@ type RMSprop struct {
 // their own hyperparameters (see Group).
 func NewRMSprop(cfg RMSpropConfig, groups ...Group[RMSpropConfig]) (*RMSprop, error) {
 	bufs := []string{"square_avg", "momentum_buffer", "grad_avg"}
-	c, err := newCore("RMSprop", "rmsprop", bufs, []int{0}, cfg, groups, rmspropUpdate[float32], rmspropUpdate[float64])
+	c, err := newCore("RMSprop", "rmsprop", bufs, []int{0}, RMSpropDefaults(), cfg, groups, rmspropUpdate[float32], rmspropUpdate[float64])
 	if err != nil {
 		return nil, err
 	}

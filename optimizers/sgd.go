@@ -1,15 +1,18 @@
 package optimizers
 
 import (
+	"math"
+
 	"github.com/descent-ml/descent/graph"
 	"github.com/descent-ml/descent/internal/vec"
 )
 
 // SGDConfig holds torch.optim.SGD's hyperparameters. Every field but LR
-// has PyTorch's default as its zero value.
+// has PyTorch's default as its zero value; in a Group, a field left at
+// zero takes the main config's value (write Zero() for a zero).
 type SGDConfig struct {
-	// LR is the learning rate. Required (> 0): torch.optim.SGD has no
-	// default. (Schedules may later set it to 0.)
+	// LR is the learning rate. Required: torch.optim.SGD has no default
+	// (Zero() sets a learning rate of 0).
 	LR float64
 	// Momentum is the momentum factor (>= 0; 0 disables momentum).
 	Momentum float64
@@ -25,8 +28,13 @@ type SGDConfig struct {
 	Maximize bool
 }
 
+func (c SGDConfig) or(d SGDConfig) SGDConfig {
+	return SGDConfig{LR: or(c.LR, d.LR), Momentum: or(c.Momentum, d.Momentum), Dampening: or(c.Dampening, d.Dampening),
+		WeightDecay: or(c.WeightDecay, d.WeightDecay), Nesterov: c.Nesterov || d.Nesterov, Maximize: c.Maximize || d.Maximize}
+}
+
 func (c SGDConfig) validate(v *validator) {
-	v.need("LR", c.LR, c.LR > 0, "lr > 0: SGD has no default learning rate")
+	v.need("LR", c.LR, c.LR >= 0, "lr >= 0; SGD has no default learning rate, set LR")
 	v.need("Momentum", c.Momentum, c.Momentum >= 0, "momentum >= 0")
 	v.need("Dampening", c.Dampening, true, "a finite dampening")
 	v.need("WeightDecay", c.WeightDecay, c.WeightDecay >= 0, "weight_decay >= 0")
@@ -53,7 +61,7 @@ type SGD struct {
 // NewSGD returns an SGD optimizer; groups give some parameters their own
 // hyperparameters (see Group).
 func NewSGD(cfg SGDConfig, groups ...Group[SGDConfig]) (*SGD, error) {
-	c, err := newCore("SGD", "sgd", []string{"momentum_buffer"}, nil, cfg, groups, sgdUpdate[float32], sgdUpdate[float64])
+	c, err := newCore("SGD", "sgd", []string{"momentum_buffer"}, nil, SGDConfig{LR: math.NaN()}, cfg, groups, sgdUpdate[float32], sgdUpdate[float64])
 	if err != nil {
 		return nil, err
 	}

@@ -72,7 +72,7 @@ var resumeCases = func() []optimizerCase {
 	adamw := optimizers.AdamWDefaults()
 	adamw.LR = 0.01
 	noDecay := adamw
-	noDecay.WeightDecay = 0
+	noDecay.WeightDecay = optimizers.Zero()
 	return []optimizerCase{
 		sgdCase("sgd", optimizers.SGDConfig{LR: 0.05}),
 		sgdCase("sgd_weight_decay", optimizers.SGDConfig{LR: 0.05, WeightDecay: 0.01}),

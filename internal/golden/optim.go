@@ -57,9 +57,14 @@ type Scheduler struct {
 	EtaMin   float64 `json:"eta_min"`
 }
 
+// set copies a recorded value; a recorded 0 becomes optimizers.Zero(), an
+// explicit zero (an unset field would take the default).
 func set(dst *float64, src *float64) {
 	if src != nil {
 		*dst = *src
+		if *src == 0 {
+			*dst = optimizers.Zero()
+		}
 	}
 }
 
@@ -83,10 +88,33 @@ func Optimizer(kind string, h Hyper) (optimizers.Optimizer, error) {
 		set(&cfg.Eps, h.Eps)
 		set(&cfg.WeightDecay, h.WeightDecay)
 		if len(h.Betas) == 2 {
-			cfg.Beta1, cfg.Beta2 = h.Betas[0], h.Betas[1]
+			set(&cfg.Beta1, &h.Betas[0])
+			set(&cfg.Beta2, &h.Betas[1])
 		}
 		cfg.AMSGrad, cfg.Maximize = bool(h.AMSGrad), bool(h.Maximize)
 		return optimizers.NewAdam(cfg)
+	case "radam":
+		cfg := optimizers.RAdamDefaults()
+		set(&cfg.LR, h.LR)
+		set(&cfg.Eps, h.Eps)
+		set(&cfg.WeightDecay, h.WeightDecay)
+		if len(h.Betas) == 2 {
+			set(&cfg.Beta1, &h.Betas[0])
+			set(&cfg.Beta2, &h.Betas[1])
+		}
+		cfg.Maximize = bool(h.Maximize)
+		return optimizers.NewRAdam(cfg)
+	case "adamax":
+		cfg := optimizers.AdamaxDefaults()
+		set(&cfg.LR, h.LR)
+		set(&cfg.Eps, h.Eps)
+		set(&cfg.WeightDecay, h.WeightDecay)
+		if len(h.Betas) == 2 {
+			set(&cfg.Beta1, &h.Betas[0])
+			set(&cfg.Beta2, &h.Betas[1])
+		}
+		cfg.Maximize = bool(h.Maximize)
+		return optimizers.NewAdamax(cfg)
 	case "rmsprop":
 		cfg := optimizers.RMSpropDefaults()
 		set(&cfg.LR, h.LR)
