@@ -76,7 +76,9 @@ func TestValidation(t *testing.T) {
 		})
 	}
 	// Edge values torch accepts.
-	require.NoError(t, adam(func(c *optimizers.AdamConfig) { c.LR, c.Beta1, c.Beta2, c.Eps = optimizers.Zero(), optimizers.Zero(), optimizers.Zero(), optimizers.Zero() }))
+	require.NoError(t, adam(func(c *optimizers.AdamConfig) {
+		c.LR, c.Beta1, c.Beta2, c.Eps = optimizers.Zero(), optimizers.Zero(), optimizers.Zero(), optimizers.Zero()
+	}))
 	require.NoError(t, sgd(optimizers.SGDConfig{LR: 0.1, Momentum: 0.9, Dampening: 2}))
 
 	// Groups are validated too and named in the message.
