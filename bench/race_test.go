@@ -24,7 +24,14 @@ func (s signSGD) Step(params []*graph.Param) error {
 		if p.Grad() == nil {
 			continue
 		}
-		v, g := p.Value().Float32s(), p.Grad().Float32s()
+		v, err := p.Value().Float32s()
+		if err != nil {
+			return err
+		}
+		g, err := p.Grad().Float32s()
+		if err != nil {
+			return err
+		}
 		for i := range v {
 			v[i] -= float32(s.lr * math.Copysign(1, float64(g[i])))
 		}

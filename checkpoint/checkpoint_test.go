@@ -44,14 +44,14 @@ func TestRoundTrip(t *testing.T) {
 	require.Equal(t, graph.Float32, f.DType)
 	require.Equal(t, []string{"mlp/dense0/w", "mlp/dense0/b", "mlp/bn0/running_var"}, f.Names)
 	require.Equal(t, `{"kind":"mlp"}`, f.Meta["model"])
-	require.Equal(t, []float32{1, 2}, f.Extra["best/x"].Float32s())
+	require.Equal(t, []float64{1, 2}, f.Extra["best/x"].Values())
 	require.Equal(t, st.Ints, f.Optimizer.Ints)
 	require.Len(t, f.Optimizer.Tensors, len(st.Tensors))
 
 	h := model(t, 2, 4) // other initial values, same names and shapes
 	require.NoError(t, f.Restore(h))
 	for i, p := range h.State() {
-		require.Equal(t, g.State()[i].Value().Float32s(), p.Value().Float32s(), p.Name())
+		require.Equal(t, g.State()[i].Value().Values(), p.Value().Values(), p.Name())
 	}
 	opt2, _ := optimizers.NewAdam(optimizers.AdamDefaults())
 	require.NoError(t, opt2.LoadState(*f.Optimizer))
@@ -71,7 +71,7 @@ func TestRestoreMismatch(t *testing.T) {
 	g.Param("mlp/dense0/w", []int{3, 4}, graph.Zeros())
 	err = f.Restore(g)
 	require.ErrorContains(t, err, `tensor "mlp/dense0/b" is not a parameter or buffer of the model`)
-	require.Equal(t, float32(0), g.Params()[0].Value().Float32s()[0], "nothing copied on a mismatch")
+	require.Equal(t, 0.0, g.Params()[0].Value().Values()[0], "nothing copied on a mismatch")
 
 	g2 := model(t, 1, 4)
 	g2.Param("extra", []int{1}, graph.Zeros())

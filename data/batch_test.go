@@ -39,7 +39,7 @@ func epoch(t *testing.T, b *Batcher, ds *Dataset) (sizes []int, seen []int) {
 		for r, i := range idx {
 			require.Equal(t, ds.X.At(2*i), x.At(2*r))
 			require.Equal(t, ds.X.At(2*i+1), x.At(2*r+1))
-			require.Equal(t, ds.Y.Ints()[i], y.Ints()[r])
+			require.Equal(t, intsOf(t, ds.Y)[i], intsOf(t, y)[r])
 		}
 		sizes = append(sizes, len(idx))
 		seen = append(seen, idx...)
@@ -121,8 +121,8 @@ func TestBatcherRegression(t *testing.T) {
 	require.Equal(t, graph.Shape{4, 3}, x.Shape())
 	require.Equal(t, graph.Shape{4, 1}, y.Shape())
 	i := b.Indices()[2]
-	require.Equal(t, ds.Y.Float32s()[i], y.Float32s()[2])
-	require.Equal(t, ds.X.Float32s()[3*i:3*i+3], x.Float32s()[6:9])
+	require.Equal(t, f32Of(t, ds.Y)[i], f32Of(t, y)[2])
+	require.Equal(t, f32Of(t, ds.X)[3*i:3*i+3], f32Of(t, x)[6:9])
 	require.True(t, b.Next())
 	x, _ = b.Batch()
 	require.Equal(t, graph.Shape{3, 3}, x.Shape())

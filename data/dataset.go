@@ -55,7 +55,7 @@ func (d *Dataset) Validate() error {
 		if d.Y.DType() != graph.Int || ys.Rank() != 1 || ys[0] != n {
 			return fmt.Errorf("data: %s: %w: Y is %v %v (want int [%d] labels)", fn, ErrFormat, d.Y.DType(), ys, n)
 		}
-		for i, l := range d.Y.Ints() {
+		for i, l := range ints(d.Y) {
 			if l < 0 || l >= d.Classes {
 				return fmt.Errorf("data: %s: %w: label %d of example %d is out of range (want 0..%d)",
 					fn, ErrFormat, l, i, d.Classes-1)
@@ -153,11 +153,11 @@ func gather(dst, src *graph.Tensor, idx []int) {
 	w := rowLen(src)
 	switch src.DType() {
 	case graph.Float32:
-		gatherRows(dst.Float32s(), src.Float32s(), idx, w)
+		gatherRows(f32s(dst), f32s(src), idx, w)
 	case graph.Float64:
-		gatherRows(dst.Float64s(), src.Float64s(), idx, w)
+		gatherRows(f64s(dst), f64s(src), idx, w)
 	default:
-		gatherRows(dst.Ints(), src.Ints(), idx, w)
+		gatherRows(ints(dst), ints(src), idx, w)
 	}
 }
 
@@ -191,3 +191,10 @@ func floatTensor(dt graph.DType, vals []float64, shape ...int) (*graph.Tensor, e
 	}
 	return graph.FromFloat64s(dt, vals, shape...)
 }
+
+// f32s, f64s and ints return a tensor's backing slice for callers that
+// have switched on its dtype already (the accessors' dtype error cannot
+// happen there).
+func f32s(t *graph.Tensor) []float32 { v, _ := t.Float32s(); return v }
+func f64s(t *graph.Tensor) []float64 { v, _ := t.Float64s(); return v }
+func ints(t *graph.Tensor) []int     { v, _ := t.Ints(); return v }

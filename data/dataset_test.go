@@ -65,8 +65,8 @@ func TestDatasetSubset(t *testing.T) {
 
 	sub, err := ds.Subset([]int{4, 0, 4})
 	require.NoError(t, err)
-	require.Equal(t, []float64{40, 41, 0, 1, 40, 41}, sub.X.Float64s())
-	require.Equal(t, []int{1, 0, 1}, sub.Y.Ints())
+	require.Equal(t, []float64{40, 41, 0, 1, 40, 41}, f64Of(t, sub.X))
+	require.Equal(t, []int{1, 0, 1}, intsOf(t, sub.Y))
 	require.Equal(t, ds.FeatureNames, sub.FeatureNames)
 	require.Equal(t, 3, sub.Classes)
 	sub.X.Set(0, -1)
@@ -83,4 +83,26 @@ func TestDatasetSubset(t *testing.T) {
 	require.Equal(t, 0.0, ds.X.At(0))
 	require.Equal(t, "a", ds.FeatureNames[0])
 	require.Nil(t, c.ClassNames)
+}
+
+// The typed accessors of a tensor whose dtype the test knows.
+func f32Of(t testing.TB, x *graph.Tensor) []float32 {
+	t.Helper()
+	v, err := x.Float32s()
+	require.NoError(t, err)
+	return v
+}
+
+func f64Of(t testing.TB, x *graph.Tensor) []float64 {
+	t.Helper()
+	v, err := x.Float64s()
+	require.NoError(t, err)
+	return v
+}
+
+func intsOf(t testing.TB, x *graph.Tensor) []int {
+	t.Helper()
+	v, err := x.Ints()
+	require.NoError(t, err)
+	return v
 }

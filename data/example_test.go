@@ -19,7 +19,7 @@ func ExampleBatcher() {
 	for epoch := 0; epoch < 2; epoch++ {
 		for b.Next() {
 			x, y := b.Batch()
-			fmt.Println(b.Epoch(), x.Shape(), y.Float64s())
+			fmt.Println(b.Epoch(), x.Shape(), y.Values())
 		}
 	}
 	// Output:

@@ -142,7 +142,7 @@ func scalePixels(x *graph.Tensor, pixels []byte) {
 		for i := range lut {
 			lut[i] = float32(i) / 255
 		}
-		dst := x.Float32s()
+		dst := f32s(x)
 		for i, p := range pixels {
 			dst[i] = lut[p]
 		}
@@ -151,7 +151,7 @@ func scalePixels(x *graph.Tensor, pixels []byte) {
 		for i := range lut {
 			lut[i] = float64(i) / 255
 		}
-		dst := x.Float64s()
+		dst := f64s(x)
 		for i, p := range pixels {
 			dst[i] = lut[p]
 		}

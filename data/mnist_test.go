@@ -65,8 +65,8 @@ func TestLoadMNISTFromDir(t *testing.T) {
 			require.Equal(t, graph.Shape{3, 784}, train.X.Shape())
 			require.Equal(t, graph.Shape{2, 784}, test.X.Shape())
 			require.Equal(t, wantDT, train.X.DType())
-			require.Equal(t, []int{5, 0, 9}, train.Y.Ints())
-			require.Equal(t, []int{7, 2}, test.Y.Ints())
+			require.Equal(t, []int{5, 0, 9}, intsOf(t, train.Y))
+			require.Equal(t, []int{7, 2}, intsOf(t, test.Y))
 			require.Equal(t, 10, train.Classes)
 			require.NoError(t, train.Validate())
 			// Pixel k holds k mod 256: scaled by 1/255.
@@ -184,16 +184,16 @@ func TestLoadMNISTReal(t *testing.T) {
 	require.Equal(t, graph.Shape{60000, 784}, train.X.Shape())
 	require.Equal(t, graph.Shape{10000, 784}, test.X.Shape())
 	// The first labels of each file, as published.
-	require.Equal(t, []int{5, 0, 4, 1, 9, 2, 1, 3, 1, 4}, train.Y.Ints()[:10])
-	require.Equal(t, []int{7, 2, 1, 0, 4, 1, 4, 9, 5, 9}, test.Y.Ints()[:10])
+	require.Equal(t, []int{5, 0, 4, 1, 9, 2, 1, 3, 1, 4}, intsOf(t, train.Y)[:10])
+	require.Equal(t, []int{7, 2, 1, 0, 4, 1, 4, 9, 5, 9}, intsOf(t, test.Y)[:10])
 	require.NoError(t, train.Validate())
 	require.NoError(t, test.Validate())
-	px := train.X.Float32s()
+	px := f32Of(t, train.X)
 	require.Equal(t, float32(0), slices.Min(px))
 	require.Equal(t, float32(1), slices.Max(px))
 	// Class counts of the training set (sum 60000; 1 is the most frequent).
 	counts := make([]int, 10)
-	for _, l := range train.Y.Ints() {
+	for _, l := range intsOf(t, train.Y) {
 		counts[l]++
 	}
 	require.Equal(t, []int{5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949}, counts)

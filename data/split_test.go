@@ -61,7 +61,7 @@ func TestSplit(t *testing.T) {
 	for _, part := range []*Dataset{train, val} {
 		for r := range part.Len() {
 			i := int(part.X.At(2*r)) / 10
-			require.Equal(t, i%3, part.Y.Ints()[r])
+			require.Equal(t, i%3, intsOf(t, part.Y)[r])
 		}
 	}
 	_, _, err = Split(ds, 2, 1)

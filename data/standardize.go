@@ -70,9 +70,9 @@ func (s *Standardizer) Apply(ds *Dataset) (*Dataset, error) {
 	out := ds.Clone()
 	switch out.X.DType() {
 	case graph.Float32:
-		standardize(out.X.Float32s(), s.Mean, s.Scale)
+		standardize(f32s(out.X), s.Mean, s.Scale)
 	case graph.Float64:
-		standardize(out.X.Float64s(), s.Mean, s.Scale)
+		standardize(f64s(out.X), s.Mean, s.Scale)
 	default:
 		return nil, fmt.Errorf("data: %s: %w: X dtype %v", fn, ErrFormat, out.X.DType())
 	}

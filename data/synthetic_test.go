@@ -14,8 +14,8 @@ func TestLinear(t *testing.T) {
 	ds, err := Linear(graph.Float64)
 	require.NoError(t, err)
 	require.NoError(t, ds.Validate())
-	require.Equal(t, []float64{1, 2, 2, 3, 3, 4, 4, 5}, ds.X.Float64s())
-	require.Equal(t, []float64{3, 5, 7, 9}, ds.Y.Float64s())
+	require.Equal(t, []float64{1, 2, 2, 3, 3, 4, 4, 5}, f64Of(t, ds.X))
+	require.Equal(t, []float64{3, 5, 7, 9}, f64Of(t, ds.Y))
 	require.Equal(t, graph.Shape{4, 1}, ds.Y.Shape())
 	require.Equal(t, 0, ds.Classes)
 
@@ -39,24 +39,24 @@ func TestNoisyLinear(t *testing.T) {
 	again, w2, err := NoisyLinear(cfg)
 	require.NoError(t, err)
 	require.Equal(t, w, w2)
-	require.Equal(t, ds.X.Float64s(), again.X.Float64s())
-	require.Equal(t, ds.Y.Float64s(), again.Y.Float64s())
+	require.Equal(t, f64Of(t, ds.X), f64Of(t, again.X))
+	require.Equal(t, f64Of(t, ds.Y), f64Of(t, again.Y))
 	cfg.Seed = 8
 	other, _, err := NoisyLinear(cfg)
 	require.NoError(t, err)
-	require.NotEqual(t, ds.X.Float64s(), other.X.Float64s())
+	require.NotEqual(t, f64Of(t, ds.X), f64Of(t, other.X))
 
 	// Least squares on [x 1] recovers W and B to within a few noise
 	// standard errors (0.1/sqrt(500) ≈ 0.0045).
 	a := mat.NewDense(500, 4, nil)
 	for i := range 500 {
 		for j := range 3 {
-			a.Set(i, j, ds.X.Float64s()[i*3+j])
+			a.Set(i, j, f64Of(t, ds.X)[i*3+j])
 		}
 		a.Set(i, 3, 1)
 	}
 	var coef mat.VecDense
-	require.NoError(t, coef.SolveVec(a, mat.NewVecDense(500, ds.Y.Float64s())))
+	require.NoError(t, coef.SolveVec(a, mat.NewVecDense(500, f64Of(t, ds.Y))))
 	for j := range 3 {
 		require.InDelta(t, w[j], coef.AtVec(j), 0.03)
 	}
@@ -67,8 +67,8 @@ func TestNoisyLinear(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, []float64{2, -1}, w)
 	for i := range 4 {
-		x := ds.X.Float64s()[2*i:]
-		require.InDelta(t, 2*x[0]-x[1]+1, ds.Y.Float64s()[i], 1e-12)
+		x := f64Of(t, ds.X)[2*i:]
+		require.InDelta(t, 2*x[0]-x[1]+1, f64Of(t, ds.Y)[i], 1e-12)
 	}
 }
 
@@ -99,9 +99,9 @@ func TestMoons(t *testing.T) {
 	require.Equal(t, graph.Shape{101, 2}, ds.X.Shape())
 	require.Equal(t, 2, ds.Classes)
 	counts := [2]int{}
-	for i, l := range ds.Y.Ints() {
+	for i, l := range intsOf(t, ds.Y) {
 		counts[l]++
-		x, y := ds.X.Float64s()[2*i], ds.X.Float64s()[2*i+1]
+		x, y := f64Of(t, ds.X)[2*i], f64Of(t, ds.X)[2*i+1]
 		// make_moons without noise: the upper unit half circle, and the lower
 		// one centred on (1, 0.5).
 		if l == 0 {
@@ -115,13 +115,13 @@ func TestMoons(t *testing.T) {
 	require.Equal(t, [2]int{50, 51}, counts) // n_samples_out = N/2
 
 	// Shuffled, deterministic, noise added.
-	require.False(t, slices.IsSorted(ds.Y.Ints()), "examples are shuffled")
+	require.False(t, slices.IsSorted(intsOf(t, ds.Y)), "examples are shuffled")
 	a, err := Moons(ToyConfig{N: 100, Noise: 0.1, Seed: 3})
 	require.NoError(t, err)
 	b, err := Moons(ToyConfig{N: 100, Noise: 0.1, Seed: 3})
 	require.NoError(t, err)
-	require.Equal(t, a.X.Float32s(), b.X.Float32s())
-	require.Equal(t, a.Y.Ints(), b.Y.Ints())
+	require.Equal(t, f32Of(t, a.X), f32Of(t, b.X))
+	require.Equal(t, intsOf(t, a.Y), intsOf(t, b.Y))
 }
 
 func TestSpirals(t *testing.T) {
@@ -129,9 +129,9 @@ func TestSpirals(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, ds.Validate())
 	counts := [2]int{}
-	for i, l := range ds.Y.Ints() {
+	for i, l := range intsOf(t, ds.Y) {
 		counts[l]++
-		x, y := ds.X.Float64s()[2*i], ds.X.Float64s()[2*i+1]
+		x, y := f64Of(t, ds.X)[2*i], f64Of(t, ds.X)[2*i+1]
 		r := math.Hypot(x, y)
 		require.True(t, r >= 0.1-1e-12 && r <= 1+1e-12, "radius %v", r)
 		// θ = 3π s + cπ with s = (r - 0.1)/0.9.
@@ -146,5 +146,5 @@ func TestSpirals(t *testing.T) {
 	require.NoError(t, err)
 	b, err := Spirals(ToyConfig{N: 50, Noise: 0.05, Seed: 9})
 	require.NoError(t, err)
-	require.Equal(t, a.X.Float32s(), b.X.Float32s())
+	require.Equal(t, f32Of(t, a.X), f32Of(t, b.X))
 }

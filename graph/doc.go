@@ -31,8 +31,12 @@
 // torch.nn.init's formulas. Losses follow torch.nn.MSELoss and
 // torch.nn.CrossEntropyLoss (means over the batch). Gradients are
 // overwritten by each backward pass, never accumulated (unlike PyTorch's
-// .grad, there is nothing to zero). A parameter the loss does not depend on
-// has a nil gradient, as PyTorch's None, and optimizers skip it.
+// .grad, there is nothing to zero). After a backward run every trainable
+// parameter of the graph that this run did not differentiate has a nil
+// gradient, as PyTorch's None (never one left by another program), and
+// optimizers skip it. Each parameter owns its gradient tensor: clipping or
+// editing one in place never changes another parameter's gradient or a
+// later step's.
 //
 // # Errors
 //

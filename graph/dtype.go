@@ -59,13 +59,19 @@ func (d DType) tensorDtype() tensor.Dtype {
 type Float interface{ ~float32 | ~float64 }
 
 // Floats returns t's elements as []T without copying. T must match t's
-// dtype: Floats[float32] of a Float64 tensor returns nil.
-func Floats[T Float](t *Tensor) []T {
+// dtype: Floats[float32] of a Float64 tensor is an error wrapping ErrDType.
+func Floats[T Float](t *Tensor) ([]T, error) {
 	var z T
 	switch any(z).(type) {
 	case float32:
-		return unsafe.Slice((*T)(unsafe.Pointer(unsafe.SliceData(t.f32))), len(t.f32))
+		if t.dtype != Float32 {
+			return nil, t.wrongDType("Floats[float32]", Float32)
+		}
+		return unsafe.Slice((*T)(unsafe.Pointer(unsafe.SliceData(t.f32))), len(t.f32)), nil
 	default:
-		return unsafe.Slice((*T)(unsafe.Pointer(unsafe.SliceData(t.f64))), len(t.f64))
+		if t.dtype != Float64 {
+			return nil, t.wrongDType("Floats[float64]", Float64)
+		}
+		return unsafe.Slice((*T)(unsafe.Pointer(unsafe.SliceData(t.f64))), len(t.f64)), nil
 	}
 }

@@ -21,8 +21,8 @@ func TestInitDeterministic(t *testing.T) {
 	a, b, c := build(1), build(1), build(2)
 	require.Equal(t, "mlp/dense0/w", a[0].Name())
 	for i := range a {
-		require.Equal(t, a[i].Value().Float32s(), b[i].Value().Float32s(), "same seed, same bits")
-		require.NotEqual(t, a[i].Value().Float32s(), c[i].Value().Float32s())
+		require.Equal(t, a[i].Value().Values(), b[i].Value().Values(), "same seed, same bits")
+		require.NotEqual(t, a[i].Value().Values(), c[i].Value().Values())
 	}
 }
 
@@ -71,7 +71,7 @@ func TestInitFormulas(t *testing.T) {
 			g, _ := New(Config{DType: Float64, Seed: 11})
 			w := g.Param("w", []int{in, out}, tc.init)
 			require.NoError(t, g.Err())
-			mean, std, maxAbs := moments(w.Param().Value().Float64s())
+			mean, std, maxAbs := moments(w.Param().Value().Values())
 			// 60000 draws: the sample std is within ~1% of the true one
 			// (relative standard error ~ 1/sqrt(2n) = 0.3%).
 			require.InDelta(t, tc.std, std, 0.01*tc.std)
@@ -83,8 +83,8 @@ func TestInitFormulas(t *testing.T) {
 		})
 	}
 	g, _ := New(Config{})
-	require.Equal(t, float32(3), g.Param("c", []int{2}, Constant(3)).Param().Value().Float32s()[1])
-	require.Equal(t, float32(1), g.Param("o", []int{2}, Ones()).Param().Value().Float32s()[0])
+	require.Equal(t, 3.0, g.Param("c", []int{2}, Constant(3)).Param().Value().Values()[1])
+	require.Equal(t, 1.0, g.Param("o", []int{2}, Ones()).Param().Value().Values()[0])
 	g.Param("h", []int{4, 4}, HeNormal{He{Nonlinearity: "swish"}})
 	require.ErrorContains(t, g.Err(), `unknown nonlinearity "swish"`)
 }

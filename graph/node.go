@@ -138,10 +138,11 @@ func (p *Param) Trainable() bool { return p.trainable }
 // Value returns the parameter's tensor (shared: updates are seen by every program).
 func (p *Param) Value() *Tensor { return p.value }
 
-// Grad returns the gradient of the loss from the last backward pass, or
-// nil if no backward pass has reached p (then optimizers skip it, as
-// PyTorch skips parameters whose grad is None). It is overwritten, never
-// accumulated, by each backward pass.
+// Grad returns the gradient of the loss from the last backward pass of
+// p's graph, or nil if that pass did not reach p (then optimizers skip it,
+// as PyTorch skips parameters whose grad is None). It is overwritten,
+// never accumulated, by each backward pass. The tensor is p's own: editing
+// it in place (clipping) affects no other parameter and no later step.
 func (p *Param) Grad() *Tensor { return p.grad }
 
 // SetGrad replaces the gradient (nil clears it). Training code normally

@@ -158,10 +158,10 @@ func TestCrossEntropyExtremeLogits(t *testing.T) {
 	// Row 0: label logit -1000 vs max 1000 -> loss 2000; row 1: -1000 vs two
 	// at 1000 -> 2000 + log 2. The mean is 2000 + log(2)/2.
 	require.InDelta(t, 2000+math.Log(2)/2, p.Loss(), 1e-9)
-	for _, v := range p.Grad(z).Float64s() {
+	for _, v := range p.Grad(z).Values() {
 		require.False(t, math.IsNaN(v) || math.IsInf(v, 0))
 	}
-	require.InDeltaSlice(t, []float64{0.5, -0.5, 0, -0.5, 0.25, 0.25}, p.Grad(z).Float64s(), 1e-12)
+	require.InDeltaSlice(t, []float64{0.5, -0.5, 0, -0.5, 0.25, 0.25}, p.Grad(z).Values(), 1e-12)
 
 	// float32 as well
 	g32, _ := New(Config{DType: Float32})
@@ -173,7 +173,7 @@ func TestCrossEntropyExtremeLogits(t *testing.T) {
 	zf, _ := FromFloat32([]float32{1000, -1000, 0, -1000, 1000, 1000}, 2, 3)
 	require.NoError(t, p32.Run(Train, true, Feeds{z32: zf, y32: yt}))
 	require.InDelta(t, 2000.3466, p32.Loss(), 1e-3)
-	for _, v := range p32.Grad(z32).Float32s() {
+	for _, v := range p32.Grad(z32).Values() {
 		require.False(t, math.IsNaN(float64(v)) || math.IsInf(float64(v), 0))
 	}
 }
@@ -190,9 +190,9 @@ func TestForwardValues(t *testing.T) {
 	require.NoError(t, err)
 	e := math.Exp
 	s := e(1) + e(2) + e(3)
-	require.InDeltaSlice(t, []float64{e(1) / s, e(2) / s, e(3) / s, 0, 0, 1}, p.Output(sm).Float64s(), 1e-15)
-	require.InDeltaSlice(t, []float64{1 - math.Log(s), 2 - math.Log(s), 3 - math.Log(s), -1600, -800, 0}, p.Output(lsm).Float64s(), 1e-12)
-	require.Equal(t, []float64{1, 2, 3, 0, 0, 800}, p.Output(rl).Float64s())
-	require.InDeltaSlice(t, []float64{1 / (1 + e(-1)), 1 / (1 + e(-2)), 1 / (1 + e(-3)), 0, 0.5, 1}, p.Output(sg).Float64s(), 1e-15)
-	require.InDeltaSlice(t, []float64{math.Tanh(1), math.Tanh(2), math.Tanh(3), -1, 0, 1}, p.Output(th).Float64s(), 1e-15)
+	require.InDeltaSlice(t, []float64{e(1) / s, e(2) / s, e(3) / s, 0, 0, 1}, p.Output(sm).Values(), 1e-15)
+	require.InDeltaSlice(t, []float64{1 - math.Log(s), 2 - math.Log(s), 3 - math.Log(s), -1600, -800, 0}, p.Output(lsm).Values(), 1e-12)
+	require.Equal(t, []float64{1, 2, 3, 0, 0, 800}, p.Output(rl).Values())
+	require.InDeltaSlice(t, []float64{1 / (1 + e(-1)), 1 / (1 + e(-2)), 1 / (1 + e(-3)), 0, 0.5, 1}, p.Output(sg).Values(), 1e-15)
+	require.InDeltaSlice(t, []float64{math.Tanh(1), math.Tanh(2), math.Tanh(3), -1, 0, 1}, p.Output(th).Values(), 1e-15)
 }

@@ -18,7 +18,16 @@ type plan struct {
 	views   [][2]*Tensor     // (view, source) pairs, in execution order
 	wrt     []*Node          // gradient targets
 	grads   []int            // slot of each target's gradient
-	ctx     Context
+	// gradOut[i] is the tensor handed out as target i's gradient: its slot
+	// when the slot's memory is written by this program and belongs to no
+	// other target, else a private copy refreshed after each run (gorgonia
+	// gives Add(a, b) one gradient for both operands, and a parameter that
+	// is the loss, or is added to it, the backward seed itself: a constant).
+	gradOut  []*Tensor
+	gradCopy []bool
+	root     []int  // slot whose memory each slot uses (itself, or a view's source)
+	written  []bool // slot is the output of a step, rewritten by every run
+	ctx      Context
 }
 
 type stepKind uint8
@@ -169,7 +178,38 @@ func (p *Program) compile(key planKey) (pl *plan, err error) {
 	for _, gn := range gradNodes {
 		pl.grads = append(pl.grads, slotOf[gn])
 	}
+	pl.ownGrads()
 	return pl, nil
+}
+
+// ownGrads gives every gradient target a tensor of its own (see gradOut).
+func (pl *plan) ownGrads() {
+	users := map[int]int{}
+	for _, s := range pl.grads {
+		users[pl.root[s]]++
+	}
+	for _, s := range pl.grads {
+		r := pl.root[s]
+		if pl.written[r] && users[r] == 1 {
+			pl.gradOut = append(pl.gradOut, pl.slots[s])
+			pl.gradCopy = append(pl.gradCopy, false)
+			continue
+		}
+		t := pl.slots[s]
+		pl.gradOut = append(pl.gradOut, mustTensor(t.dtype, t.shape))
+		pl.gradCopy = append(pl.gradCopy, true)
+	}
+}
+
+// refreshGrads copies the shared gradients into their private tensors.
+func (pl *plan) refreshGrads() {
+	for i, c := range pl.gradCopy {
+		if c {
+			src, dst := pl.slots[pl.grads[i]], pl.gradOut[i]
+			copy(dst.f32, src.f32)
+			copy(dst.f64, src.f64)
+		}
+	}
 }
 
 // gradTargets returns the WRT nodes (or, by default, the trainable
@@ -228,8 +268,10 @@ func (pl *plan) addNode(gn *gorgonia.Node, eg *gorgonia.ExprGraph, slotOf map[*g
 		ins[i] = pl.slots[s]
 	}
 	var out *Tensor
+	root, written := len(pl.slots), true
 	switch op := gn.Op().(type) {
 	case nil:
+		written = false
 		t, ok := bound[gn]
 		if !ok {
 			return fmt.Errorf("graph: compile: %w: input %v has no value", ErrGraph, gn)
@@ -239,6 +281,7 @@ func (pl *plan) addNode(gn *gorgonia.Node, eg *gorgonia.ExprGraph, slotOf map[*g
 		if v, ok := op.op.(Viewer); ok && v.IsView() {
 			out = ins[0].view(op.out.Shape)
 			pl.views = append(pl.views, [2]*Tensor{out, ins[0]})
+			root = pl.root[slotOf[children[0]]]
 			break
 		}
 		out = mustTensor(op.out.DType, op.out.Shape)
@@ -247,6 +290,7 @@ func (pl *plan) addNode(gn *gorgonia.Node, eg *gorgonia.ExprGraph, slotOf map[*g
 		sym := symOf(gn)
 		out = mustTensor(sym.typ.DType, sym.typ.Shape)
 		if len(children) == 0 { // a gorgonia constant (the seed of the backward pass)
+			written = false
 			v, err := fromValue(gn.Value(), sym.typ.Shape)
 			if err != nil {
 				return fmt.Errorf("graph: compile: constant %v: %w", gn, err)
@@ -265,6 +309,8 @@ func (pl *plan) addNode(gn *gorgonia.Node, eg *gorgonia.ExprGraph, slotOf map[*g
 	slotOf[gn] = len(pl.slots)
 	pl.slots = append(pl.slots, out)
 	pl.nodes = append(pl.nodes, gn)
+	pl.root = append(pl.root, root)
+	pl.written = append(pl.written, written)
 	return nil
 }
 

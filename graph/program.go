@@ -157,9 +157,15 @@ func (p *Program) Run(mode Mode, backward bool, feeds Feeds) (err error) {
 		return err
 	}
 	if backward {
+		pl.refreshGrads()
+		// A trainable parameter this backward pass does not reach has no
+		// gradient (PyTorch's None): never one left by another program.
+		for _, q := range p.g.params {
+			q.grad = nil
+		}
 		for i, n := range pl.wrt {
 			if n.param != nil {
-				n.param.grad = pl.slots[pl.grads[i]]
+				n.param.grad = pl.gradOut[i]
 			}
 		}
 	}
@@ -231,7 +237,7 @@ func (p *Program) Grad(n *Node) *Tensor {
 	}
 	for i, w := range p.last.wrt {
 		if w == n {
-			return p.last.slots[p.last.grads[i]]
+			return p.last.gradOut[i]
 		}
 	}
 	return nil

@@ -55,13 +55,13 @@ func TestLossAndGradientsMatchClosedForm(t *testing.T) {
 	w, _ := g.ParamByName("w")
 	b, _ := g.ParamByName("b")
 	// dL/dpred = err (2/n = 1); dW = xᵀ err; db = sum(err)
-	require.InDeltaSlice(t, []float64{1*0.75 + 3*3.75, 2*0.75 + 4*3.75}, w.Grad().Float64s(), 1e-15)
-	require.InDeltaSlice(t, []float64{4.5}, b.Grad().Float64s(), 1e-15)
+	require.InDeltaSlice(t, []float64{1*0.75 + 3*3.75, 2*0.75 + 4*3.75}, w.Grad().Values(), 1e-15)
+	require.InDeltaSlice(t, []float64{4.5}, b.Grad().Values(), 1e-15)
 
 	// Gradients are overwritten, never accumulated, by each backward pass.
 	_, err = p.TrainStep(Feeds{x: xt, y: yt})
 	require.NoError(t, err)
-	require.InDeltaSlice(t, []float64{4.5}, b.Grad().Float64s(), 1e-15)
+	require.InDeltaSlice(t, []float64{4.5}, b.Grad().Values(), 1e-15)
 }
 
 func TestEvaluateComputesNoGradients(t *testing.T) {

@@ -46,7 +46,7 @@ func TestExecutorMatchesTapeMachine(t *testing.T) {
 		}
 		v, err := fromValue(gn.Value(), pl.slots[i].Shape())
 		require.NoError(t, err)
-		require.Equal(t, pl.slots[i].Float64s(), v.Float64s(), "node %v", gn)
+		require.Equal(t, pl.slots[i].Values(), v.Values(), "node %v", gn)
 	}
 	require.NotEmpty(t, pl.grads)
 }

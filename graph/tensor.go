@@ -129,14 +129,36 @@ func (t *Tensor) Len() int {
 	return len(t.ints)
 }
 
-// Float32s returns the backing slice of a Float32 tensor (nil otherwise).
-func (t *Tensor) Float32s() []float32 { return t.f32 }
+// Float32s returns the backing slice of a Float32 tensor (shared, not
+// copied); for another dtype it returns an error wrapping ErrDType.
+func (t *Tensor) Float32s() ([]float32, error) {
+	if t.dtype != Float32 {
+		return nil, t.wrongDType("Float32s", Float32)
+	}
+	return t.f32, nil
+}
 
-// Float64s returns the backing slice of a Float64 tensor (nil otherwise).
-func (t *Tensor) Float64s() []float64 { return t.f64 }
+// Float64s returns the backing slice of a Float64 tensor (shared, not
+// copied); for another dtype it returns an error wrapping ErrDType.
+func (t *Tensor) Float64s() ([]float64, error) {
+	if t.dtype != Float64 {
+		return nil, t.wrongDType("Float64s", Float64)
+	}
+	return t.f64, nil
+}
 
-// Ints returns the backing slice of an Int tensor (nil otherwise).
-func (t *Tensor) Ints() []int { return t.ints }
+// Ints returns the backing slice of an Int tensor (shared, not copied);
+// for another dtype it returns an error wrapping ErrDType.
+func (t *Tensor) Ints() ([]int, error) {
+	if t.dtype != Int {
+		return nil, t.wrongDType("Ints", Int)
+	}
+	return t.ints, nil
+}
+
+func (t *Tensor) wrongDType(fn string, want DType) error {
+	return fmt.Errorf("graph: Tensor.%s: %w: the tensor is %v%v (want %v)", fn, ErrDType, t.dtype, t.shape, want)
+}
 
 // At returns element i of the flattened tensor as a float64.
 func (t *Tensor) At(i int) float64 {

@@ -105,8 +105,8 @@ func TestMLPNamesAndShapes(t *testing.T) {
 	require.Equal(t, []string{"mlp/dense0/w", "mlp/dense0/b", "mlp/dense1/w", "mlp/dense1/b", "mlp/dense2/w", "mlp/dense2/b"}, names)
 	require.Equal(t, []graph.Shape{{784, 256}, {256}, {256, 128}, {128}, {128, 10}, {10}}, shapes)
 	// torch.nn.Linear's default init: every weight of dense0 within ±1/sqrt(784).
-	for _, v := range m.Dense[0].W.Param().Value().Float32s() {
-		require.LessOrEqual(t, v*v, float32(1.0/784))
+	for _, v := range m.Dense[0].W.Param().Value().Values() {
+		require.LessOrEqual(t, float32(v*v), float32(1.0/784))
 	}
 }
 

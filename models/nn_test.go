@@ -103,7 +103,7 @@ func TestRunningStatsSurvivePrograms(t *testing.T) {
 	p, err := g.Compile(graph.SoftmaxCrossEntropy(out, y))
 	require.NoError(t, err)
 	mean := g.Buffers()[0].Value()
-	snap := func() []float64 { return append([]float64(nil), mean.Float64s()...) }
+	snap := func() []float64 { return append([]float64(nil), mean.Values()...) }
 
 	f8 := graph.Feeds{x: randTensor(1, -1, 1, 8, 3), y: labels(8, 2)}
 	f5 := graph.Feeds{x: randTensor(2, -1, 1, 5, 3), y: labels(5, 2)}
@@ -132,5 +132,5 @@ func TestRunningStatsSurvivePrograms(t *testing.T) {
 	require.NoError(t, err)
 	_, err = p2.TrainStep(graph.Feeds{x2: f5[x], y2: f5[y]})
 	require.NoError(t, err)
-	require.Equal(t, g2.Buffers()[0].Value().Float64s(), snap())
+	require.Equal(t, g2.Buffers()[0].Value().Values(), snap())
 }

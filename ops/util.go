@@ -71,7 +71,8 @@ func data[T Float](t *graph.Tensor) []T {
 	if t == nil {
 		return nil
 	}
-	return graph.Floats[T](t)
+	v, _ := graph.Floats[T](t) // Infer has checked the dtypes of the op's inputs
+	return v
 }
 
 func shapeErr(format string, args ...any) error {

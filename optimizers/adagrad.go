@@ -65,7 +65,7 @@ type adagradFactors[T graph.Float] struct {
 func adagradUpdate[T graph.Float](s *slot, c *AdagradConfig, lr float64) {
 	clr := lr / (1 + float64(s.step-1)*c.LRDecay)
 	k := adagradFactors[T]{wd: T(c.WeightDecay), nclr: T(-clr), eps: T(c.Eps), neg: c.Maximize}
-	adagradKernel(graph.Floats[T](s.param.Value()), graph.Floats[T](s.param.Grad()), buf[T](s, 0, c.InitialAccumulatorValue), k)
+	adagradKernel(view[T](s.param.Value()), view[T](s.param.Grad()), buf[T](s, 0, c.InitialAccumulatorValue), k)
 }
 
 // adagradKernel updates p and sum with the SIMD kernel of internal/vec,

@@ -117,8 +117,8 @@ func adamUpdate[T graph.Float](s *slot, c *AdamConfig, lr float64) {
 	if c.Decoupled {
 		k.wd, k.decay = 0, T(1-lr*c.WeightDecay)
 	}
-	p := graph.Floats[T](s.param.Value())
-	g := graph.Floats[T](s.param.Grad())
+	p := view[T](s.param.Value())
+	g := view[T](s.param.Grad())
 	m, v := buf[T](s, 0, 0), buf[T](s, 1, 0)
 	if c.AMSGrad {
 		adamKernel(p, g, m, v, buf[T](s, 2, 0), k)

@@ -63,8 +63,8 @@ func NewAdamax(cfg AdamaxConfig, groups ...Group[AdamaxConfig]) (*Adamax, error)
 
 func adamaxUpdate[T graph.Float](s *slot, c *AdamaxConfig, lr float64) {
 	clr := T(lr / (1 - math.Pow(c.Beta1, float64(s.step))))
-	p := graph.Floats[T](s.param.Value())
-	g := graph.Floats[T](s.param.Grad())[:len(p)]
+	p := view[T](s.param.Value())
+	g := view[T](s.param.Grad())[:len(p)]
 	m, u := buf[T](s, 0, 0)[:len(p)], buf[T](s, 1, 0)[:len(p)]
 	wd, b1, omb1, b2, eps := T(c.WeightDecay), T(c.Beta1), T(1-c.Beta1), T(c.Beta2), T(c.Eps)
 	for i := range p {

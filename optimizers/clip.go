@@ -44,9 +44,9 @@ func ClipGradNorm(params []*graph.Param, maxNorm, normType float64) (float64, er
 			if g := clipGrad(p); g == nil {
 				continue
 			} else if g.DType() == graph.Float32 {
-				scale(g.Float32s(), coef)
+				scale(view[float32](g), coef)
 			} else {
-				scale(g.Float64s(), coef)
+				scale(view[float64](g), coef)
 			}
 		}
 	}
@@ -76,9 +76,9 @@ func ClipGradValue(params []*graph.Param, clip float64) error {
 	for _, p := range params {
 		if g := clipGrad(p); g != nil {
 			if g.DType() == graph.Float32 {
-				clamp(g.Float32s(), float32(clip))
+				clamp(view[float32](g), float32(clip))
 			} else {
-				clamp(g.Float64s(), clip)
+				clamp(view[float64](g), clip)
 			}
 		}
 	}
@@ -122,9 +122,9 @@ func gradNorm(params []*graph.Param, q, unit float64) float64 {
 		}
 		var a float64
 		if g.DType() == graph.Float32 {
-			a = powerSum(g.Float32s(), q, unit)
+			a = powerSum(view[float32](g), q, unit)
 		} else {
-			a = powerSum(g.Float64s(), q, unit)
+			a = powerSum(view[float64](g), q, unit)
 		}
 		if math.IsInf(q, 1) {
 			acc = max(acc, a)

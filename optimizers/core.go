@@ -49,7 +49,7 @@ func buf[T graph.Float](s *slot, i int, fill float64) []T {
 		t.Fill(fill)
 		s.bufs[i] = t
 	}
-	return graph.Floats[T](s.bufs[i])
+	return view[T](s.bufs[i])
 }
 
 // core is what every built-in optimizer shares: the groups' learning
@@ -218,12 +218,19 @@ func (c *core[C]) prepare(params []*graph.Param) error {
 	return nil
 }
 
+// view returns t's elements as []T: the dtype was checked before (Step
+// checks every parameter and gradient first).
+func view[T graph.Float](t *graph.Tensor) []T {
+	v, _ := graph.Floats[T](t)
+	return v
+}
+
 // finite reports whether a float tensor holds no NaN or Inf.
 func finite(t *graph.Tensor) bool {
 	if t.DType() == graph.Float32 {
-		return allFinite(t.Float32s())
+		return allFinite(view[float32](t))
 	}
-	return allFinite(t.Float64s())
+	return allFinite(view[float64](t))
 }
 
 // allFinite reports whether x holds no NaN or Inf: the SIMD check of

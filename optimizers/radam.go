@@ -79,8 +79,8 @@ func radamUpdate[T graph.Float](s *slot, c *RAdamConfig, lr float64) {
 	bc2 := 1 - math.Pow(c.Beta2, t)
 	rhoInf := 2/(1-c.Beta2) - 1
 	rhoT := rhoInf - 2*t*math.Pow(c.Beta2, t)/bc2
-	p := graph.Floats[T](s.param.Value())
-	g := graph.Floats[T](s.param.Grad())[:len(p)]
+	p := view[T](s.param.Value())
+	g := view[T](s.param.Grad())[:len(p)]
 	m, v := buf[T](s, 0, 0)[:len(p)], buf[T](s, 1, 0)[:len(p)]
 	wd, decay := T(c.WeightDecay), T(1)
 	if c.Decoupled {

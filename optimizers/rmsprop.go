@@ -72,8 +72,8 @@ type rmspropFactors[T graph.Float] struct {
 func rmspropUpdate[T graph.Float](s *slot, c *RMSpropConfig, lr float64) {
 	k := rmspropFactors[T]{wd: T(c.WeightDecay), alpha: T(c.Alpha), oma: T(1 - c.Alpha), eps: T(c.Eps),
 		mom: T(c.Momentum), nlr: T(-lr), neg: c.Maximize}
-	p := graph.Floats[T](s.param.Value())
-	g := graph.Floats[T](s.param.Grad())
+	p := view[T](s.param.Value())
+	g := view[T](s.param.Grad())
 	var b, ga []T
 	if c.Momentum > 0 {
 		b = buf[T](s, 1, 0)

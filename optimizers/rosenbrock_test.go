@@ -18,7 +18,10 @@ func rosenbrock(t *testing.T, opt optimizers.Optimizer, sched optimizers.LRSched
 	p := param(t, "xy", graph.Float64, []float64{-1.5, 2}, 2)
 	g := tensor(t, graph.Float64, []float64{0, 0}, 2)
 	p.SetGrad(g)
-	xy, grad := p.Value().Float64s(), g.Float64s()
+	xy, err := p.Value().Float64s()
+	require.NoError(t, err)
+	grad, err := g.Float64s()
+	require.NoError(t, err)
 	for k := 0; k < n; k++ {
 		x, y := xy[0], xy[1]
 		grad[0] = -2*(1-x) - 400*x*(y-x*x)

@@ -75,8 +75,8 @@ type sgdFactors[T graph.Float] struct {
 }
 
 func sgdUpdate[T graph.Float](s *slot, c *SGDConfig, lr float64) {
-	p := graph.Floats[T](s.param.Value())
-	g := graph.Floats[T](s.param.Grad())
+	p := view[T](s.param.Value())
+	g := view[T](s.param.Grad())
 	k := sgdFactors[T]{wd: T(c.WeightDecay), mom: T(c.Momentum), damp1: T(1 - c.Dampening), nlr: T(-lr),
 		neg: c.Maximize, nesterov: c.Nesterov}
 	switch {

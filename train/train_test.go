@@ -113,7 +113,7 @@ func TestMetricsJSONLines(t *testing.T) {
 func paramsOf(g *graph.Graph) map[string][]float64 {
 	out := map[string][]float64{}
 	for _, p := range g.State() {
-		out[p.Name()] = append([]float64(nil), p.Value().Float64s()...)
+		out[p.Name()] = append([]float64(nil), p.Value().Values()...)
 	}
 	return out
 }

@@ -108,7 +108,7 @@ func (t *Trainer) correct(y *graph.Tensor) int {
 		return 0
 	}
 	out := t.prog.Output(t.out)
-	labels := y.Ints()
+	labels, _ := y.Ints() // Validate has checked the dataset holds int labels
 	c := t.classes
 	n := 0
 	for r, l := range labels {

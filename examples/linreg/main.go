@@ -70,8 +70,8 @@ func run(w io.Writer) (float64, error) {
 	if err != nil {
 		return 0, err
 	}
-	fmt.Fprintf(w, "W = %.4f\n", model.Dense.W.Param().Value().Float64s())
-	fmt.Fprintf(w, "b = %.4f\n", model.Dense.B.Param().Value().Float64s())
+	fmt.Fprintf(w, "W = %.4f\n", model.Dense.W.Param().Value().Values())
+	fmt.Fprintf(w, "b = %.4f\n", model.Dense.B.Param().Value().Values())
 	fmt.Fprintf(w, "final loss %.3g\n", final)
 	return final, nil
 }

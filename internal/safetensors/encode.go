@@ -136,9 +136,9 @@ func checkNamed(nt Named, seen map[string]bool) (dtype string, size uint64, err 
 	var have int
 	switch nt.T.DType() {
 	case graph.Float32:
-		dtype, have = "F32", len(nt.T.Float32s())
+		dtype, have = "F32", nt.T.Len()
 	case graph.Float64:
-		dtype, have = "F64", len(nt.T.Float64s())
+		dtype, have = "F64", nt.T.Len()
 	default:
 		return "", 0, fmt.Errorf("%w: tensor %q: dtype %v (want float32 or float64; checkpoints hold no labels)",
 			graph.ErrDType, nt.Name, nt.T.DType())
@@ -175,11 +175,13 @@ func encodeBody(w io.Writer, header []byte, tensors []Named) error {
 		var err error
 		switch nt.T.DType() {
 		case graph.Float32:
-			err = writeFloats(w, buf, nt.T.Float32s(), 4, func(b []byte, v float32) {
+			v, _ := nt.T.Float32s() // checked by the switch
+			err = writeFloats(w, buf, v, 4, func(b []byte, v float32) {
 				binary.LittleEndian.PutUint32(b, math.Float32bits(v))
 			})
 		default:
-			err = writeFloats(w, buf, nt.T.Float64s(), 8, func(b []byte, v float64) {
+			v, _ := nt.T.Float64s() // float64: checked before writing
+			err = writeFloats(w, buf, v, 8, func(b []byte, v float64) {
 				binary.LittleEndian.PutUint64(b, math.Float64bits(v))
 			})
 		}

@@ -41,12 +41,12 @@ func requireSame(t *testing.T, want []Named, got *File) {
 		require.True(t, nt.T.Shape().Equal(g.Shape()), "%s: shape %v (want %v)", nt.Name, g.Shape(), nt.T.Shape())
 		switch nt.T.DType() {
 		case graph.Float32:
-			for j, v := range nt.T.Float32s() {
-				require.Equal(t, math.Float32bits(v), math.Float32bits(g.Float32s()[j]), "%s[%d]", nt.Name, j)
+			for j, v := range f32Of(t, nt.T) {
+				require.Equal(t, math.Float32bits(v), math.Float32bits(f32Of(t, g)[j]), "%s[%d]", nt.Name, j)
 			}
 		default:
-			for j, v := range nt.T.Float64s() {
-				require.Equal(t, math.Float64bits(v), math.Float64bits(g.Float64s()[j]), "%s[%d]", nt.Name, j)
+			for j, v := range nt.T.Values() {
+				require.Equal(t, math.Float64bits(v), math.Float64bits(g.Values()[j]), "%s[%d]", nt.Name, j)
 			}
 		}
 	}
@@ -142,8 +142,8 @@ func TestDecodeHandBuiltFile(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, []string{"a", "b"}, f.Names)
 	require.Equal(t, map[string]string{"format": "pt"}, f.Metadata)
-	require.Equal(t, []float32{1, -2}, f.Tensors["a"].Float32s())
-	require.Equal(t, []float64{0.5}, f.Tensors["b"].Float64s())
+	require.Equal(t, []float32{1, -2}, f32Of(t, f.Tensors["a"]))
+	require.Equal(t, []float64{0.5}, f.Tensors["b"].Values())
 	require.Equal(t, Info{DType: "F64", Shape: []int{}, Offsets: [2]int64{8, 16}}, f.Infos["b"])
 }
 
@@ -163,7 +163,7 @@ func TestDecodeZeroSizeAndOrder(t *testing.T) {
 	f, err := DecodeBytes(rawFile(header, []byte{0, 0, 0x40, 0x40})) // float32 3.0
 	require.NoError(t, err)
 	require.Equal(t, []string{"e", "s", "z"}, f.Names)
-	require.Equal(t, []float32{3}, f.Tensors["s"].Float32s())
+	require.Equal(t, []float32{3}, f32Of(t, f.Tensors["s"]))
 	require.Equal(t, Info{DType: "F64", Shape: []int{0, 4}, Offsets: [2]int64{0, 0}}, f.Infos["e"])
 	require.Equal(t, Info{DType: "F32", Shape: []int{3, 0}, Offsets: [2]int64{4, 4}}, f.Infos["z"])
 	require.NotContains(t, f.Tensors, "e", "graph.Tensor has no zero-size dimension")
@@ -219,4 +219,12 @@ func TestEncodeReportsWriteFailure(t *testing.T) {
 		err := Encode(&failingWriter{left: after}, []Named{{"w", big}}, nil)
 		require.ErrorIs(t, err, errInjected, "failure after %d bytes", after)
 	}
+}
+
+// f32Of returns the values of a float32 tensor.
+func f32Of(t testing.TB, x *graph.Tensor) []float32 {
+	t.Helper()
+	v, err := x.Float32s()
+	require.NoError(t, err)
+	return v
 }
