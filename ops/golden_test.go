@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"math"
 	"os"
-	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -53,22 +51,10 @@ type bnCase struct {
 	Passes            []bnPass      `json:"passes"`
 }
 
-func goldenDir(t *testing.T) string {
-	d, err := golden.Dir()
-	require.NoError(t, err)
-	return d
-}
-
 func TestGoldenBatchNorm(t *testing.T) {
-	dir := goldenDir(t)
-	files, err := filepath.Glob(filepath.Join(dir, "bn_*.json"))
-	require.NoError(t, err)
-	if len(files) == 0 {
-		t.Skipf("no bn_*.json in %s", dir)
-	}
-	for _, f := range files {
-		name := strings.TrimSuffix(filepath.Base(f), ".json")
-		t.Run(name, func(t *testing.T) {
+	r := golden.Open(t, "bn_")
+	for _, f := range r.Files {
+		r.Run(t, f, func(t *testing.T, f string) {
 			raw, err := os.ReadFile(f)
 			require.NoError(t, err)
 			var c bnCase
@@ -79,7 +65,7 @@ func TestGoldenBatchNorm(t *testing.T) {
 			case "batchnorm_sequence":
 				replayBatchNormSequence(t, &c)
 			default:
-				t.Skipf("kind %q is not a batch-norm case", c.Kind)
+				t.Fatalf("kind %q is not a batch-norm case (want batchnorm or batchnorm_sequence)", c.Kind)
 			}
 		})
 	}

@@ -3,9 +3,7 @@ package optimizers_test
 import (
 	"encoding/json"
 	"os"
-	"path/filepath"
 	"sort"
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -35,27 +33,12 @@ type goldenCase struct {
 	} `json:"steps"`
 }
 
-func goldenDir(t *testing.T) string {
-	d, err := golden.Dir()
-	require.NoError(t, err)
-	return d
-}
-
 func near(a, e, tol float64) bool { return golden.Close(a, e, tol) }
 
 func TestGolden(t *testing.T) {
-	dir := goldenDir(t)
-	if _, err := os.Stat(dir); err != nil {
-		t.Skipf("golden vectors not found at %s (set DESCENT_GOLDEN_DIR): %v", dir, err)
-	}
-	files, err := filepath.Glob(filepath.Join(dir, "optim_*.json"))
-	require.NoError(t, err)
-	if len(files) == 0 && os.Getenv(golden.EnvDir) != "" {
-		t.Skipf("no optim_*.json in %s", dir) // a folder of other kinds of cases
-	}
-	require.NotEmpty(t, files, "no optim_*.json in %s", dir)
-	for _, f := range files {
-		t.Run(strings.TrimSuffix(filepath.Base(f), ".json"), func(t *testing.T) { replayGolden(t, f, false) })
+	r := golden.Open(t, "optim_")
+	for _, f := range r.Files {
+		r.Run(t, f, func(t *testing.T, f string) { replayGolden(t, f, false) })
 	}
 }
 
@@ -65,17 +48,19 @@ func TestGolden(t *testing.T) {
 // margin was checked on the repository's cases only (a float64 recording is
 // not a float32 one), so it skips when $DESCENT_GOLDEN_DIR points elsewhere.
 func TestGoldenInFloat32(t *testing.T) {
-	if os.Getenv("DESCENT_GOLDEN_DIR") != "" {
+	if os.Getenv(golden.EnvDir) != "" {
 		t.Skip("DESCENT_GOLDEN_DIR is set: float32 replays of float64 recordings run on the repository's cases only")
 	}
-	dir := goldenDir(t)
-	if _, err := os.Stat(dir); err != nil {
-		t.Skipf("golden vectors not found at %s (set DESCENT_GOLDEN_DIR): %v", dir, err)
+	if os.Getenv(golden.EnvSkip) == "1" {
+		t.Skip("DESCENT_SKIP_GOLDEN=1")
 	}
-	files, err := filepath.Glob(filepath.Join(dir, "optim_*.json"))
+	dir, err := golden.Dir()
 	require.NoError(t, err)
+	files, err := golden.Files(dir, "optim_")
+	require.NoError(t, err, "the golden folder (set DESCENT_GOLDEN_DIR, or DESCENT_SKIP_GOLDEN=1)")
+	require.NotEmpty(t, files, "no optim_*.json in %s", dir)
 	for _, f := range files {
-		t.Run(strings.TrimSuffix(filepath.Base(f), ".json"), func(t *testing.T) { replayGolden(t, f, true) })
+		t.Run(golden.Name(f), func(t *testing.T) { replayGolden(t, f, true) })
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"testing"
 
 	"github.com/descent-ml/descent/graph"
 )
@@ -117,4 +118,93 @@ func Compare(what string, got, want []float64, tol float64) error {
 		}
 	}
 	return nil
+}
+
+// EnvSkip, set to 1, skips the golden replays deliberately. Without it a
+// missing or empty golden folder fails every golden test: a replay that
+// finds nothing must not pass.
+const EnvSkip = "DESCENT_SKIP_GOLDEN"
+
+// Kinds are the file-name prefixes of the case kinds the README defines.
+var Kinds = []string{"optim_", "bn_", "train_", "module_"}
+
+// Replay is one golden test's pass over the cases of one kind.
+type Replay struct {
+	Dir         string
+	Prefix      string
+	Files       []string
+	replayed    int
+	unsupported []string
+}
+
+// Open finds the cases whose file names start with prefix. It skips t
+// when $DESCENT_SKIP_GOLDEN is 1, and fails it when the folder is missing
+// or holds no case of any kind. A folder with cases of other kinds only
+// gives an empty Files (DESCENT_GOLDEN_DIR may hold one kind). When t
+// ends, a line "golden-count: kind=<prefix> files=N replayed=R
+// unsupported=U [names]" is logged: .ci/run checks those counts against
+// the folder.
+func Open(t *testing.T, prefix string) *Replay {
+	t.Helper()
+	dir, _ := Folder(t)
+	files, err := Files(dir, prefix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &Replay{Dir: dir, Prefix: prefix, Files: files}
+	t.Cleanup(func() {
+		t.Logf("golden-count: kind=%s files=%d replayed=%d unsupported=%d %v", prefix, len(files), r.replayed, len(r.unsupported), r.unsupported)
+	})
+	return r
+}
+
+// Folder returns the golden folder and every case file in it. It skips t
+// when $DESCENT_SKIP_GOLDEN is 1 and fails it when the folder is missing
+// or holds no case.
+func Folder(t *testing.T) (string, []string) {
+	t.Helper()
+	if os.Getenv(EnvSkip) == "1" {
+		t.Skipf("%s=1: golden replays skipped deliberately", EnvSkip)
+	}
+	dir, err := Dir()
+	if err != nil {
+		t.Fatalf("golden: %v", err)
+	}
+	all, err := Files(dir, "")
+	if err != nil {
+		t.Fatalf("golden: the golden folder %s cannot be read (%v): set %s to the folder of PyTorch golden vectors, or %s=1 to skip them deliberately", dir, err, EnvDir, EnvSkip)
+	}
+	if len(all) == 0 {
+		t.Fatalf("golden: no *.json case in %s: set %s to the folder of PyTorch golden vectors, or %s=1 to skip them deliberately", dir, EnvDir, EnvSkip)
+	}
+	return dir, all
+}
+
+// Run replays one case file as the subtest named after it. A case that
+// fn marks Unsupported counts as unsupported; one that passes, as replayed.
+func (r *Replay) Run(t *testing.T, file string, fn func(t *testing.T, file string)) {
+	t.Helper()
+	name := Name(file)
+	unsupported := false
+	ok := t.Run(name, func(t *testing.T) {
+		defer func() {
+			if t.Skipped() {
+				unsupported = true
+			}
+		}()
+		fn(t, file)
+	})
+	switch {
+	case unsupported:
+		r.unsupported = append(r.unsupported, name)
+	case ok:
+		r.replayed++
+	}
+}
+
+// Unsupported ends a case that descent cannot replay yet, naming it and
+// what is missing in the test output.
+func Unsupported(t *testing.T, what string) {
+	t.Helper()
+	t.Skipf("golden: NOT YET SUPPORTED: %s: %s", t.Name(), what)
 }

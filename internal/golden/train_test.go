@@ -104,18 +104,9 @@ func buildModel(g *graph.Graph, c *trainCase, dt graph.DType) (*built, error) {
 }
 
 func TestGolden(t *testing.T) {
-	dir, err := golden.Dir()
-	require.NoError(t, err)
-	files, err := golden.Files(dir, "train_")
-	if err != nil {
-		t.Skipf("golden vectors not found at %s (set %s): %v", dir, golden.EnvDir, err)
-	}
-	if len(files) == 0 && os.Getenv(golden.EnvDir) != "" {
-		t.Skipf("no train_*.json in %s", dir) // a folder of other kinds of cases
-	}
-	require.NotEmpty(t, files, "no train_*.json in %s", dir)
-	for _, f := range files {
-		t.Run(golden.Name(f), func(t *testing.T) { replayTrain(t, f) })
+	r := golden.Open(t, "train_")
+	for _, f := range r.Files {
+		r.Run(t, f, func(t *testing.T, f string) { replayTrain(t, f) })
 	}
 }
 
