@@ -31,6 +31,14 @@ func (d DType) String() string {
 	return fmt.Sprintf("DType(%d)", uint8(d))
 }
 
+// size is the bytes of one element.
+func (d DType) size() int {
+	if d == Float32 {
+		return 4
+	}
+	return 8
+}
+
 // IsFloat reports whether d is Float32 or Float64.
 func (d DType) IsFloat() bool { return d == Float32 || d == Float64 }
 

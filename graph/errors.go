@@ -20,6 +20,8 @@ var (
 	ErrFeed = errors.New("bad feed")
 	// ErrRun: an op failed while a program ran.
 	ErrRun = errors.New("run failed")
+	// ErrMemory: an allocation would exceed the graph's memory budget (see MemoryError).
+	ErrMemory = errors.New("over the memory budget")
 )
 
 // FeedError reports an input whose bound tensor does not match its declaration.
@@ -29,13 +31,18 @@ type FeedError struct {
 	Got   Shape  // shape of the tensor bound to it
 	WantT DType
 	GotT  DType
+	Why   string // more detail, e.g. an open dimension bound differently by another input
 }
 
 func (e *FeedError) Error() string {
 	if e.WantT != e.GotT {
 		return fmt.Sprintf("graph: input %q: dtype %v (want %v)", e.Input, e.GotT, e.WantT)
 	}
-	return fmt.Sprintf("graph: input %q: shape %v (want %v)", e.Input, e.Got, e.Want)
+	msg := fmt.Sprintf("graph: input %q: shape %v (want %v)", e.Input, e.Got, e.Want)
+	if e.Why != "" {
+		msg += ": " + e.Why
+	}
+	return msg
 }
 
 // Unwrap makes errors.Is(err, ErrFeed) true.

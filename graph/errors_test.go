@@ -19,8 +19,8 @@ func TestBuildErrors(t *testing.T) {
 			MatMul(g.Input("x", Batch, 3), g.Param("w", []int{4, 2}, Zeros()))
 		}, ErrShape, "MatMul: shape mismatch: inner dimensions of [N 3] and [4 2] differ (got 3 and 4, want equal)"},
 		{"matmul rank", func(g *Graph) {
-			MatMul(g.Input("x", Batch, 3, 1), g.Param("w", []int{3, 2}, Zeros()))
-		}, ErrShape, "want two matrices"},
+			MatMul(g.Scalar(2), g.Param("w", []int{3, 2}, Zeros()))
+		}, ErrShape, "want matrices or batches of matrices"},
 		{"broadcast", func(g *Graph) {
 			Add(g.Input("x", Batch, 3), g.Param("b", []int{4}, Zeros()))
 		}, ErrShape, "cannot broadcast [N 3] with [4]"},
@@ -36,12 +36,15 @@ func TestBuildErrors(t *testing.T) {
 		{"reshape size", func(g *Graph) {
 			Reshape(g.Input("x", Batch, 3, 4), Batch, 5)
 		}, ErrShape, "cannot reshape [N 3 4]"},
-		{"reshape batch", func(g *Graph) {
-			Reshape(g.Input("x", Batch, 3, 4), 12, Batch)
-		}, ErrShape, "Batch must be dimension 0"},
+		{"reshape two unknowns", func(g *Graph) {
+			Reshape(g.Input("x", Batch, 3, 4), -1, -1)
+		}, ErrShape, "2 unknown (-1) dimensions"},
 		{"reshape mixes batch", func(g *Graph) {
 			Reshape(g.Input("x", Batch, 3, 4), 12)
-		}, ErrShape, "would mix the batch"},
+		}, ErrShape, "cannot reshape [N 3 4] (12·N elements) to [12]"},
+		{"reshape to an open dimension the input lacks", func(g *Graph) {
+			Reshape(g.Input("x", Batch, 3, 4), Batch, Seq, -1)
+		}, ErrShape, "dimension T is not one of the input's"},
 		{"duplicate param", func(g *Graph) {
 			g.Param("w", []int{2}, Zeros())
 			g.Param("w", []int{2}, Zeros())
@@ -53,8 +56,11 @@ func TestBuildErrors(t *testing.T) {
 		{"bad name", func(g *Graph) { g.Param("mlp//w", []int{2}, Zeros()) }, ErrName, `"mlp//w"`},
 		{"empty name", func(g *Graph) { g.Input("", Batch) }, ErrName, `""`},
 		{"bad param shape", func(g *Graph) { g.Param("w", []int{2, 0}, Zeros()) }, ErrShape, "dimension 1 is 0"},
-		{"batch in param", func(g *Graph) { g.Param("w", []int{Batch, 2}, Zeros()) }, ErrShape, "dimension 0 is -1"},
-		{"batch not first", func(g *Graph) { g.Input("x", 2, Batch) }, ErrShape, "dimension 1 is -1"},
+		{"batch in param", func(g *Graph) { g.Param("w", []int{Batch, 2}, Zeros()) }, ErrShape, "dimension 0 is N"},
+		{"unknown in input", func(g *Graph) { g.Input("x", 2, Unknown) }, ErrShape, "dimension 1 is ?"},
+		{"too many open dimensions", func(g *Graph) { g.Input("x", Open(6)) }, ErrShape, "open dimension D6"},
+		{"huge input", func(g *Graph) { g.Input("x", Batch, 1<<62) }, ErrShape, "more than"},
+		{"huge param", func(g *Graph) { g.Param("w", []int{1 << 31, 1 << 31}, Zeros()) }, ErrShape, "more than"},
 		{"fan-less init", func(g *Graph) { g.Param("b", []int{3}, GlorotUniform{}) }, nil, "rank < 2 has no fans"},
 		{"bad uniform", func(g *Graph) { g.Param("b", []int{3}, Uniform{1, 0}) }, nil, "want finite Low <= High"},
 		{"other graph", func(g *Graph) {
@@ -128,7 +134,7 @@ func TestFeedErrors(t *testing.T) {
 	require.EqualError(t, err, `graph: input "x": shape [4 3] (want [N 2])`)
 
 	_, err = p.TrainStep(Feeds{x: x4, y: y4, z: randTensor(1, -1, 1, 5, 3)})
-	require.EqualError(t, err, `graph: input "z": shape [5 3] (want [N 3])`, "batch sizes must agree")
+	require.EqualError(t, err, `graph: input "z": shape [5 3] (want [N 3]): dimension N is 5 here but 4 in another input`, "batch sizes must agree")
 
 	x32, _ := FromFloat32(make([]float32, 8), 4, 2)
 	_, err = p.TrainStep(Feeds{x: x32, y: y4, z: z4})

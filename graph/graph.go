@@ -16,6 +16,12 @@ type Config struct {
 	// (in creation order) and the dropout masks. The same seed gives
 	// bit-identical parameters.
 	Seed uint64
+	// MaxMemory is the memory budget in bytes for the graph's parameters,
+	// buffers and compiled programs, and what callers reserve (the
+	// optimizer's state): an allocation past it is a *MemoryError before
+	// anything is allocated. 0 means DefaultMemoryFraction of the physical
+	// memory; a negative value, no limit.
+	MaxMemory int64
 }
 
 // Graph holds a model: its inputs, parameters, buffers (non-trainable state
@@ -35,7 +41,10 @@ type Graph struct {
 	nodes  []*Node
 	params []*Param // parameters and buffers, in creation order
 	byName map[string]*Node
+	mem    *memBudget
 	err    error
+	// hessians counts Hessian calls, to name the inputs each adds.
+	hessians int
 }
 
 // New returns an empty graph.
@@ -48,7 +57,7 @@ func New(cfg Config) (*Graph, error) {
 		return nil, fmt.Errorf("graph: New: %w: %v (want float32 or float64)", ErrDType, dt)
 	}
 	src := rand.NewPCG(cfg.Seed, 0x9e3779b97f4a7c15)
-	return &Graph{dtype: dt, seed: cfg.Seed, src: src, rng: rand.New(src), byName: map[string]*Node{}}, nil
+	return &Graph{dtype: dt, seed: cfg.Seed, src: src, rng: rand.New(src), byName: map[string]*Node{}, mem: newBudget(cfg.MaxMemory)}, nil
 }
 
 // DType returns the graph's float type.
@@ -133,10 +142,16 @@ func (g *Graph) add(n *Node) *Node {
 	return n
 }
 
-// Input declares a float input of the graph's dtype. Use Batch for a
-// leading dimension whose size comes with each batch.
+// Input declares a float input of the graph's dtype. Open dimensions
+// (Batch, Seq, Open(k)) take their sizes from each batch fed.
 func (g *Graph) Input(name string, shape ...int) *Node {
 	return g.input("Input", name, g.dtype, shape)
+}
+
+// IntInput declares an Int input: class labels, token or item indices,
+// masks (0 or 1).
+func (g *Graph) IntInput(name string, shape ...int) *Node {
+	return g.input("IntInput", name, Int, shape)
 }
 
 // Labels declares an Int input of shape [Batch] holding class indices.
@@ -151,6 +166,11 @@ func (g *Graph) input(fn, name string, dt DType, shape []int) *Node {
 	s := Shape(shape).Clone()
 	if err := validShape(s, true); err != nil {
 		return g.fail(fmt.Errorf("graph: %s %q: %w: %v", fn, name, ErrShape, err))
+	}
+	for _, d := range s {
+		if isOpen(d) && openIndex(d) >= maxOpen {
+			return g.fail(fmt.Errorf("graph: %s %q: %w: open dimension %s (want Batch, Seq or Open(k) with k < %d)", fn, name, ErrShape, dimName(d), maxOpen-2))
+		}
 	}
 	return g.add(&Node{kind: kindInput, name: name, typ: Type{DType: dt, Shape: s}})
 }
@@ -178,6 +198,9 @@ func (g *Graph) newParam(fn, name string, shape []int, init Initializer, trainab
 	}
 	if init == nil {
 		return g.fail(fmt.Errorf("graph: %s %q: no initializer", fn, name))
+	}
+	if err := g.mem.reserve(int64(s.Size())*int64(g.dtype.size()), fmt.Sprintf("%s %q %v", strings.ToLower(fn), name, s)); err != nil {
+		return g.fail(err)
 	}
 	p := &Param{name: name, trainable: trainable, value: mustTensor(g.dtype, s), fans: DefaultFans(s)}
 	for _, o := range opts {

@@ -5,16 +5,316 @@ import (
 	"math"
 )
 
-// MSE is the mean squared error over all elements of pred and target,
-// as torch.nn.MSELoss() (reduction "mean").
+// Reduction selects how a loss combines its per-element values, as the
+// reduction argument of torch.nn's losses. The zero value is LossMean,
+// torch's default.
+type Reduction uint8
+
+const (
+	LossMean      Reduction = iota // the mean over the elements (weighted mean for weighted class losses)
+	LossSum                        // the sum
+	LossNone                       // no reduction: one value per element (per example for class losses)
+	LossBatchMean                  // KLDiv only: the sum divided by the batch size (dimension 0)
+)
+
+func (r Reduction) String() string {
+	switch r {
+	case LossMean:
+		return "mean"
+	case LossSum:
+		return "sum"
+	case LossNone:
+		return "none"
+	case LossBatchMean:
+		return "batchmean"
+	}
+	return fmt.Sprintf("Reduction(%d)", uint8(r))
+}
+
+// reduceLoss applies r to per-element losses.
+func reduceLoss(l *Node, r Reduction, fn string) *Node {
+	switch r {
+	case LossMean:
+		return Mean(l)
+	case LossSum:
+		return Sum(l)
+	case LossNone:
+		return l
+	}
+	return failNode(l, fn, fmt.Errorf("%w: reduction %v (want mean, sum or none)", ErrGraph, r))
+}
+
+// MSE is the mean squared error over all elements of pred and target, as
+// torch.nn.MSELoss() (reduction "mean"); see MSELoss for the others.
 func MSE(pred, target *Node) *Node { return Apply(mseOp{}, pred, target) }
 
-// SoftmaxCrossEntropy is the mean over the batch of -log softmax(logits)[label],
-// as torch.nn.CrossEntropyLoss() on logits [N, C] and Int labels [N] in
-// 0..C-1. It works from the log-sum-exp, so logits of ±1000 give a finite
-// loss and gradient. A label out of range is a run-time error.
-func SoftmaxCrossEntropy(logits, labels *Node) *Node {
-	return Apply(crossEntropyOp{}, logits, labels)
+// MSELoss is the squared error (pred - target)² with a reduction; pred and
+// target broadcast.
+func MSELoss(pred, target *Node, r Reduction) *Node {
+	return reduceLoss(Square(Sub(pred, target)), r, "MSELoss")
+}
+
+// L1 is the absolute error |pred - target| with a reduction (torch.nn.L1Loss).
+func L1(pred, target *Node, r Reduction) *Node {
+	return reduceLoss(Abs(Sub(pred, target)), r, "L1")
+}
+
+// SmoothL1 is torch.nn.SmoothL1Loss: 0.5 d²/beta where |d| < beta, and
+// |d| - 0.5 beta elsewhere, d = pred - target (beta > 0; torch's default 1).
+func SmoothL1(pred, target *Node, beta float64, r Reduction) *Node {
+	if !(beta > 0) || math.IsInf(beta, 0) {
+		return failNode(pred, "SmoothL1", fmt.Errorf("%w: beta %v (want > 0)", ErrGraph, beta))
+	}
+	d := Abs(Sub(pred, target))
+	quad := Scale(Square(d), 0.5/beta)
+	lin := Shift(d, -0.5*beta)
+	return reduceLoss(Where(Less(d, d.g.Scalar(beta)), quad, lin), r, "SmoothL1")
+}
+
+// Huber is torch.nn.HuberLoss: 0.5 d² where |d| <= delta, and
+// delta (|d| - 0.5 delta) elsewhere (delta > 0; torch's default 1).
+func Huber(pred, target *Node, delta float64, r Reduction) *Node {
+	if !(delta > 0) || math.IsInf(delta, 0) {
+		return failNode(pred, "Huber", fmt.Errorf("%w: delta %v (want > 0)", ErrGraph, delta))
+	}
+	d := Abs(Sub(pred, target))
+	quad := Scale(Square(d), 0.5)
+	lin := Scale(Shift(d, -0.5*delta), delta)
+	return reduceLoss(Where(LessEqual(d, d.g.Scalar(delta)), quad, lin), r, "Huber")
+}
+
+// KLDiv is torch.nn.KLDivLoss(log_target=False): target·(log target -
+// input), 0 where target is 0, with input log-probabilities. Use
+// LossBatchMean for the mathematical KL divergence per example.
+func KLDiv(logInput, target *Node, r Reduction) *Node {
+	if target == nil || target.failed || target.g == nil {
+		return failNode(target, "KLDiv", fmt.Errorf("%w: nil target", ErrGraph))
+	}
+	zero := target.g.Scalar(0)
+	pos := Greater(target, zero)
+	tlogt := Where(pos, Mul(target, Log(Where(pos, target, target.g.Scalar(1)))), zero)
+	l := Sub(tlogt, Mul(target, logInput))
+	if r == LossBatchMean {
+		return Apply(batchMeanOp{}, Sum(l), l)
+	}
+	return reduceLoss(l, r, "KLDiv")
+}
+
+// CosineEmbedding is torch.nn.CosineEmbeddingLoss on rows x1, x2 [N, D]
+// and labels y [N] (1 or -1, float): 1 - cos where y = 1, max(0, cos -
+// margin) where y = -1.
+func CosineEmbedding(x1, x2, y *Node, margin float64, r Reduction) *Node {
+	if x1 == nil || x1.failed || x1.g == nil {
+		return failNode(x1, "CosineEmbedding", fmt.Errorf("%w: nil input", ErrGraph))
+	}
+	g := x1.g
+	const eps = 1e-12
+	dot := Sum(Mul(x1, x2), -1)
+	n1 := Shift(Sum(Square(x1), -1), eps)
+	n2 := Shift(Sum(Square(x2), -1), eps)
+	cos := Div(dot, Sqrt(Mul(n1, n2)))
+	pos := Shift(Neg(cos), 1)
+	neg := ReLU(Shift(cos, -margin))
+	return reduceLoss(Where(Greater(y, g.Scalar(0)), pos, neg), r, "CosineEmbedding")
+}
+
+// BCEConfig configures BCEWithLogits.
+type BCEConfig struct {
+	// PosWeight weights the positive term, broadcast along the last
+	// dimension (torch's pos_weight, one per class); nil means 1.
+	PosWeight *Node
+	// Weight rescales each element's loss (broadcast); nil means 1.
+	Weight    *Node
+	Reduction Reduction
+}
+
+// BCEWithLogits is torch.nn.BCEWithLogitsLoss: binary cross-entropy on
+// logits x and targets y in [0, 1], computed stably:
+// (1 - y) x + (1 + (p - 1) y) (log(1 + e^-|x|) + max(-x, 0)), p the PosWeight.
+func BCEWithLogits(logits, target *Node, cfg BCEConfig) *Node {
+	x, y := logits, target
+	softplusNeg := Add(Log1p(Exp(Neg(Abs(x)))), ReLU(Neg(x))) // log(1 + e^-x)
+	var l *Node
+	if cfg.PosWeight != nil {
+		coef := Add(Mul(Shift(cfg.PosWeight, -1), y), onesLike(y))
+		l = Add(Mul(Sub(onesLike(y), y), x), Mul(coef, softplusNeg))
+	} else {
+		l = Add(Mul(Sub(onesLike(y), y), x), softplusNeg)
+	}
+	if cfg.Weight != nil {
+		l = Mul(l, cfg.Weight)
+	}
+	return reduceLoss(l, cfg.Reduction, "BCEWithLogits")
+}
+
+func onesLike(x *Node) *Node {
+	if x == nil || x.failed || x.g == nil {
+		return failNode(x, "OnesLike", fmt.Errorf("%w: nil input", ErrGraph))
+	}
+	return x.g.Scalar(1)
+}
+
+// ClassLossConfig configures CrossEntropy and NLL as torch's
+// CrossEntropyLoss and NLLLoss.
+type ClassLossConfig struct {
+	// Weight [C] rescales each class's loss (nil: all 1). With LossMean the
+	// result is the weighted mean, sum(w[y]·l) / sum(w[y]).
+	Weight *Node
+	// Ignore drops the targets equal to IgnoreIndex from the loss and its
+	// normaliser (torch's ignore_index; torch's default -100 ignores
+	// nothing valid, as Ignore false does).
+	Ignore      bool
+	IgnoreIndex int
+	// LabelSmoothing in [0, 1] mixes the target with the uniform
+	// distribution (CrossEntropy only).
+	LabelSmoothing float64
+	Reduction      Reduction
+}
+
+// CrossEntropy is torch.nn.CrossEntropyLoss with class-index targets:
+// logits [N, C] or [N, C, d1, ...] and Int targets [N] or [N, d1, ...],
+// with class weights, an ignored index and label smoothing. The plain
+// case is SoftmaxCrossEntropy's value, from differentiable ops.
+func CrossEntropy(logits, target *Node, cfg ClassLossConfig) *Node {
+	if logits == nil || logits.failed || logits.g == nil {
+		return failNode(logits, "CrossEntropy", fmt.Errorf("%w: nil logits", ErrGraph))
+	}
+	if !(cfg.LabelSmoothing >= 0 && cfg.LabelSmoothing <= 1) {
+		return failNode(logits, "CrossEntropy", fmt.Errorf("%w: label smoothing %v (want 0..1)", ErrGraph, cfg.LabelSmoothing))
+	}
+	return classLoss(LogSoftmax(logits, 1), target, cfg, "CrossEntropy")
+}
+
+// NLL is torch.nn.NLLLoss: the negative log-likelihood of Int targets
+// under log-probabilities logp [N, C] or [N, C, d1, ...].
+func NLL(logp, target *Node, cfg ClassLossConfig) *Node {
+	if cfg.LabelSmoothing != 0 {
+		return failNode(logp, "NLL", fmt.Errorf("%w: label smoothing applies to CrossEntropy only", ErrGraph))
+	}
+	return classLoss(logp, target, cfg, "NLL")
+}
+
+func classLoss(logp, target *Node, cfg ClassLossConfig, fn string) *Node {
+	if logp == nil || target == nil || logp.failed || target.failed || logp.g == nil {
+		return failNode(logp, fn, fmt.Errorf("%w: nil input", ErrGraph))
+	}
+	g := logp.g
+	ls, ts := logp.typ.Shape, target.typ.Shape
+	if target.typ.DType != Int {
+		return failNode(logp, fn, dtypeErr("targets are %v (want Int class indices)", target.typ.DType))
+	}
+	if ls.Rank() < 2 || ts.Rank() != ls.Rank()-1 {
+		return failNode(logp, fn, shapeErr("input %v and targets %v (want [N C ...] and [N ...])", ls, ts))
+	}
+	classes := ls[1]
+	safe := target
+	valid := g.Scalar(1)
+	if cfg.Ignore {
+		ignored := Equal(target, g.intScalar(cfg.IgnoreIndex))
+		safe = Apply(replaceIntOp{from: cfg.IgnoreIndex, to: 0}, target)
+		valid = Sub(g.Scalar(1), Cast(ignored, g.dtype))
+	}
+	picked := Squeeze(Gather(logp, 1, Unsqueeze(safe, 1)), 1) // logp[i, y_i, ...]
+	w := valid
+	if cfg.Weight != nil {
+		w = Mul(IndexSelect(cfg.Weight, 0, safe), valid)
+	}
+	nll := Neg(Mul(picked, w))
+	norm := func(l *Node) *Node { // the reduction, normalised by the weights
+		switch cfg.Reduction {
+		case LossMean:
+			if cfg.Weight == nil && !cfg.Ignore {
+				return Mean(l)
+			}
+			return Div(Sum(l), Sum(BroadcastTo(w, ts...)))
+		case LossSum:
+			return Sum(l)
+		case LossNone:
+			return l
+		}
+		return failNode(l, fn, fmt.Errorf("%w: reduction %v (want mean, sum or none)", ErrGraph, cfg.Reduction))
+	}
+	loss := norm(nll)
+	if cfg.LabelSmoothing == 0 {
+		return loss
+	}
+	// torch: (1-ε)·nll + ε/C·smooth, smooth = -sum_c w_c logp_c (0 where
+	// ignored), normalised like nll.
+	all := logp
+	if cfg.Weight != nil {
+		shape := make([]int, ls.Rank())
+		for i := range shape {
+			shape[i] = 1
+		}
+		shape[1] = classes
+		all = Mul(logp, Reshape(cfg.Weight, shape...))
+	}
+	smooth := Mul(Neg(Sum(all, 1)), valid)
+	var sl *Node
+	switch cfg.Reduction {
+	case LossMean:
+		if cfg.Weight != nil {
+			sl = Div(Sum(smooth), Sum(BroadcastTo(w, ts...)))
+		} else {
+			sl = Div(Sum(smooth), Sum(BroadcastTo(valid, ts...)))
+		}
+	default:
+		sl = norm(smooth)
+	}
+	eps := cfg.LabelSmoothing
+	return Add(Scale(loss, 1-eps), Scale(sl, eps/float64(classes)))
+}
+
+// intScalar adds an Int scalar constant.
+func (g *Graph) intScalar(v int) *Node {
+	t := mustTensor(Int, Shape{})
+	t.ints[0] = v
+	return g.add(&Node{kind: kindConst, typ: Type{DType: Int, Shape: Shape{}}, value: t})
+}
+
+// replaceIntOp replaces one Int value by another (ignored targets by a
+// valid class, whose loss is then masked out).
+type replaceIntOp struct{ from, to int }
+
+func (o replaceIntOp) String() string { return fmt.Sprintf("Replace(%d→%d)", o.from, o.to) }
+
+func (o replaceIntOp) Infer(in []Type) (Type, error) {
+	if in[0].DType != Int {
+		return Type{}, dtypeErr("operand is %v (want Int)", in[0].DType)
+	}
+	return in[0], nil
+}
+
+func (o replaceIntOp) Forward(_ *Context, out *Tensor, in []*Tensor) error {
+	for i, v := range in[0].ints {
+		if v == o.from {
+			v = o.to
+		}
+		out.ints[i] = v
+	}
+	return nil
+}
+
+// batchMeanOp divides a summed loss (input 0) by dimension 0 of the
+// per-element losses (input 1, read for its shape only).
+type batchMeanOp struct{}
+
+func (batchMeanOp) String() string { return "BatchMean" }
+
+func (batchMeanOp) Infer(in []Type) (Type, error) {
+	if in[1].Shape.Rank() < 1 {
+		return Type{}, shapeErr("batchmean of a scalar loss")
+	}
+	return floatLike(in[0])
+}
+
+func (batchMeanOp) Forward(_ *Context, out *Tensor, in []*Tensor) error {
+	out.Set(0, in[0].At(0)/float64(in[1].shape[0]))
+	return nil
+}
+
+func (batchMeanOp) Backward(b *Builder, in []*Sym, _, g *Sym) ([]*Sym, error) {
+	return []*Sym{b.Scale(g, 1/float64(in[1].typ.Shape[0])), nil}, b.Err()
 }
 
 type mseOp struct{}
@@ -53,39 +353,20 @@ func mse[T Float](p, t []T) float64 {
 	return s / float64(len(p))
 }
 
+// Backward: d/dpred = 2 (pred - target) g / n, from ops.
 func (mseOp) Backward(b *Builder, in []*Sym, _, g *Sym) ([]*Sym, error) {
-	gp, err := b.Apply(mseGradOp{}, in[0], in[1], g)
-	if err != nil {
-		return nil, err
-	}
-	gt, err := b.Apply(scaleOp{c: -1}, gp)
-	return []*Sym{gp, gt}, err
+	n := float64(max(in[0].typ.Shape.Size(), 1))
+	gp := b.Mul(b.Sub(in[0], in[1]), b.Scale(g, 2/n))
+	return []*Sym{gp, b.Neg(gp)}, b.Err()
 }
 
-// mseGradOp: d/dpred = 2 (pred - target) / n * g.
-type mseGradOp struct{}
-
-func (mseGradOp) String() string { return "MSEGrad" }
-
-func (mseGradOp) Infer(in []Type) (Type, error) {
-	return Type{DType: in[0].DType, Shape: in[0].Shape.Clone()}, nil
-}
-
-func (mseGradOp) Forward(_ *Context, out *Tensor, in []*Tensor) error {
-	switch out.dtype {
-	case Float32:
-		mseGrad(out.f32, in[0].f32, in[1].f32, in[2].f32[0])
-	case Float64:
-		mseGrad(out.f64, in[0].f64, in[1].f64, in[2].f64[0])
-	}
-	return nil
-}
-
-func mseGrad[T Float](out, p, t []T, g T) {
-	c := 2 * g / T(len(p))
-	for i := range out {
-		out[i] = c * (p[i] - t[i])
-	}
+// SoftmaxCrossEntropy is the mean over the batch of -log softmax(logits)[label],
+// as torch.nn.CrossEntropyLoss() on logits [N, C] and Int labels [N] in
+// 0..C-1, in one fused op (CrossEntropy has the options). It works from the
+// log-sum-exp, so logits of ±1000 give a finite loss and gradient. A label
+// out of range is a run-time error.
+func SoftmaxCrossEntropy(logits, labels *Node) *Node {
+	return Apply(crossEntropyOp{}, logits, labels)
 }
 
 type crossEntropyOp struct{}
@@ -97,7 +378,10 @@ func (crossEntropyOp) Infer(in []Type) (Type, error) {
 	if !l.DType.IsFloat() || y.DType != Int {
 		return Type{}, dtypeErr("logits are %v, labels %v (want float logits and Int labels)", l.DType, y.DType)
 	}
-	if l.Shape.Rank() != 2 || y.Shape.Rank() != 1 || l.Shape[0] != y.Shape[0] {
+	if l.Shape.Rank() != 2 || y.Shape.Rank() != 1 {
+		return Type{}, shapeErr("logits %v and labels %v (want [N C] and [N])", l.Shape, y.Shape)
+	}
+	if _, ok := broadcastDim(l.Shape[0], y.Shape[0]); !ok || (l.Shape[0] != y.Shape[0] && l.Shape[0] != Unknown && y.Shape[0] != Unknown) {
 		return Type{}, shapeErr("logits %v and labels %v (want [N C] and [N])", l.Shape, y.Shape)
 	}
 	return Type{DType: l.DType, Shape: Shape{}}, nil
@@ -131,8 +415,7 @@ func crossEntropy[T Float](logits []T, labels []int, c int) (float64, error) {
 }
 
 func (crossEntropyOp) Backward(b *Builder, in []*Sym, _, g *Sym) ([]*Sym, error) {
-	s, err := b.Apply(crossEntropyGradOp{}, in[0], in[1], g)
-	return []*Sym{s, nil}, err
+	return []*Sym{b.Op(crossEntropyGradOp{}, in[0], in[1], g), nil}, b.Err()
 }
 
 // crossEntropyGradOp: d/dlogits = (softmax(logits) - onehot(label)) / N * g.
@@ -165,4 +448,16 @@ func crossEntropyGrad[T Float](out, logits []T, labels []int, c int, g float64) 
 		}
 		o[y] -= T(k)
 	}
+}
+
+// Backward of the fused gradient, from ops: with p = softmax(logits),
+// d/dlogits = (g/N) p (gg - sum(gg p)) per row and d/dg = sum(gg (p - onehot))/N.
+func (crossEntropyGradOp) Backward(b *Builder, in []*Sym, _, gg *Sym) ([]*Sym, error) {
+	l, y, g := in[0], in[1], in[2]
+	n := float64(l.typ.Shape[0])
+	p := b.Op(softmaxOp{axis: -1}, l)
+	dl := b.Mul(b.Mul(p, b.Sub(gg, b.Sum(b.Mul(gg, p), true, -1))), b.Scale(g, 1/n))
+	onehot := b.Op(oneHotOp{classes: l.typ.Shape[1], dtype: l.typ.DType}, y)
+	dg := b.Scale(b.Sum(b.Mul(gg, b.Sub(p, onehot)), false), 1/n)
+	return []*Sym{dl, nil, dg}, b.Err()
 }

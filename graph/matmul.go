@@ -6,12 +6,31 @@ import (
 	"github.com/descent-ml/descent/internal/blas"
 )
 
-// MatMul returns a @ b for matrices a [M, K] and b [K, N] (either may have
-// a Batch dimension where it is the row count of a or the result).
-func MatMul(a, b *Node) *Node { return Apply(matMulOp{}, a, b) }
+// MatMul returns a @ b with torch.matmul's rules: matrices [M, K] @ [K, N];
+// batches of matrices [..., M, K] @ [..., K, N] whose leading (batch)
+// dimensions broadcast ([B, H, T, D] @ [B, H, D, T], or [N, T, E] @ [E, F]
+// for a dense layer applied at every position, which runs as one product);
+// and a vector operand [K] taken as a row (first) or a column (second),
+// its dimension dropped from the result.
+func MatMul(a, b *Node) *Node {
+	if a == nil || b == nil || a.failed || b.failed {
+		return Apply(matMulOp{}, a, b)
+	}
+	ra, rb := a.typ.Shape.Rank(), b.typ.Shape.Rank()
+	switch {
+	case ra == 1 && rb == 1:
+		return Reshape(Apply(matMulOp{}, Unsqueeze(a, 0), Unsqueeze(b, 1)))
+	case ra == 1:
+		return Squeeze(Apply(matMulOp{}, Unsqueeze(a, 0), b), -2)
+	case rb == 1:
+		return Squeeze(Apply(matMulOp{}, a, Unsqueeze(b, 1)), -1)
+	}
+	return Apply(matMulOp{}, a, b)
+}
 
-// matMulOp is op(A) @ op(B), op transposing when the flag is set. The
-// backward pass uses the flags, so no transpose is ever materialised.
+// matMulOp is op(A) @ op(B), op transposing the last two dimensions when
+// the flag is set. The backward pass uses the flags, so no transpose is
+// ever materialised.
 type matMulOp struct{ transA, transB bool }
 
 func (o matMulOp) String() string {
@@ -26,13 +45,13 @@ func (o matMulOp) String() string {
 	return "MatMul"
 }
 
-// dims returns m, k of op(A) and k, n of op(B).
+// dims returns m, k of op(A) and k, n of op(B), from the last two dimensions.
 func (o matMulOp) dims(a, b Shape) (m, ka, kb, n int) {
-	m, ka = a[0], a[1]
+	m, ka = a[len(a)-2], a[len(a)-1]
 	if o.transA {
 		m, ka = ka, m
 	}
-	kb, n = b[0], b[1]
+	kb, n = b[len(b)-2], b[len(b)-1]
 	if o.transB {
 		kb, n = n, kb
 	}
@@ -44,51 +63,92 @@ func (o matMulOp) Infer(in []Type) (Type, error) {
 	if a.DType != b.DType || !a.DType.IsFloat() {
 		return Type{}, dtypeErr("operands are %v and %v (want the same float type)", a.DType, b.DType)
 	}
-	if a.Shape.Rank() != 2 || b.Shape.Rank() != 2 {
-		return Type{}, shapeErr("operands %v and %v (want two matrices)", a.Shape, b.Shape)
+	if a.Shape.Rank() < 2 || b.Shape.Rank() < 2 {
+		return Type{}, shapeErr("operands %v and %v (want matrices or batches of matrices)", a.Shape, b.Shape)
 	}
 	m, ka, kb, n := o.dims(a.Shape, b.Shape)
-	if ka != kb || ka == Batch {
-		return Type{}, shapeErr("inner dimensions of %v and %v differ (got %d and %d, want equal)",
-			a.Shape, b.Shape, ka, kb)
+	if _, ok := broadcastDim(ka, kb); !ok || (ka != kb && ka != Unknown && kb != Unknown) {
+		return Type{}, shapeErr("inner dimensions of %v and %v differ (got %s and %s, want equal)",
+			a.Shape, b.Shape, dimName(ka), dimName(kb))
 	}
-	return Type{DType: a.DType, Shape: Shape{m, n}}, nil
+	batch, err := BroadcastShapes(a.Shape[:a.Shape.Rank()-2], b.Shape[:b.Shape.Rank()-2])
+	if err != nil {
+		return Type{}, shapeErr("batch dimensions of %v and %v: %v", a.Shape, b.Shape, err)
+	}
+	if !batch.Symbolic() {
+		if _, ok := newLayout(batch, a.Shape[:a.Shape.Rank()-2], b.Shape[:b.Shape.Rank()-2]); !ok {
+			return Type{}, shapeErr("batch dimensions of %v and %v: more than %d after merging", a.Shape, b.Shape, maxRank)
+		}
+	}
+	return Type{DType: a.DType, Shape: append(batch, m, n)}, nil
 }
 
+// collapses reports whether a batched A times a matrix B runs as one
+// product over A's rows.
+func (o matMulOp) collapses(a, b Shape) bool { return len(b) == 2 && len(a) > 2 && !o.transA }
+
 func (o matMulOp) Forward(_ *Context, out *Tensor, in []*Tensor) error {
-	m, k, _, n := o.dims(in[0].shape, in[1].shape)
+	a, b := in[0], in[1]
+	m, k, _, n := o.dims(a.shape, b.shape)
+	if o.collapses(a.shape, b.shape) {
+		m = a.Len() / k
+	}
 	switch out.dtype {
 	case Float32:
-		blas.MatMul(o.transA, o.transB, m, n, k, in[0].f32, in[1].f32, out.f32)
+		batchedMatMul(o, out.f32, a.f32, b.f32, out.shape, a.shape, b.shape, m, n, k)
 	case Float64:
-		blas.MatMul(o.transA, o.transB, m, n, k, in[0].f64, in[1].f64, out.f64)
+		batchedMatMul(o, out.f64, a.f64, b.f64, out.shape, a.shape, b.shape, m, n, k)
 	default:
 		return fmt.Errorf("dtype %v", out.dtype)
 	}
 	return nil
 }
 
-// Backward: with C = op(A) op(B) and G = dL/dC,
-// dA = G op(B)ᵀ (or its transpose when A is transposed), dB = op(A)ᵀ G (likewise).
+// batchedMatMul runs one product per batch element (one in all when the
+// batch collapses or there is none), the operands' batch dimensions
+// broadcast into the output's.
+func batchedMatMul[T blas.Float](o matMulOp, out, a, b []T, os, as, bs Shape, m, n, k int) {
+	if len(os) == 2 || o.collapses(as, bs) {
+		blas.MatMul(o.transA, o.transB, m, n, k, a, b, out)
+		return
+	}
+	l, _ := newLayout(os[:len(os)-2], as[:len(as)-2], bs[:len(bs)-2]) // Infer checked the rank
+	sa, sb := l.inner(0), l.inner(1)
+	am, bm, om := m*k, k*n, m*n
+	l.walk(func(o0 int, off *[3]int, cnt int) {
+		for i := 0; i < cnt; i++ {
+			ia, ib := (off[0]+i*sa)*am, (off[1]+i*sb)*bm
+			io := (o0 + i) * om
+			blas.MatMul(o.transA, o.transB, m, n, k, a[ia:ia+am], b[ib:ib+bm], out[io:io+om])
+		}
+	})
+}
+
+// Backward: with C = op(A) op(B) and G = dL/dC, dA = G op(B)ᵀ (or its
+// transpose when A is transposed), dB = op(A)ᵀ G (likewise), each summed
+// over the batch dimensions its operand was broadcast on. A batched A
+// times a matrix B gets dB from one product over all of A's rows.
 func (o matMulOp) Backward(b *Builder, in []*Sym, _, g *Sym) ([]*Sym, error) {
 	A, B := in[0], in[1]
 	var da, db *Sym
-	var err error
 	if o.transA {
-		da, err = b.Apply(matMulOp{transA: o.transB, transB: true}, B, g)
+		da = b.Op(matMulOp{transA: o.transB, transB: true}, B, g)
 	} else {
-		da, err = b.Apply(matMulOp{transB: !o.transB}, g, B)
+		da = b.Op(matMulOp{transB: !o.transB}, g, B)
 	}
-	if err != nil {
-		return nil, err
-	}
-	if o.transB {
-		db, err = b.Apply(matMulOp{transA: true, transB: o.transA}, g, A)
+	if o.collapses(A.typ.Shape, B.typ.Shape) {
+		sa, sg := A.typ.Shape, g.typ.Shape
+		a2 := b.Reshape(A, Shape{sa.Size() / sa[len(sa)-1], sa[len(sa)-1]})
+		g2 := b.Reshape(g, Shape{sg.Size() / sg[len(sg)-1], sg[len(sg)-1]})
+		if o.transB {
+			db = b.Op(matMulOp{transA: true}, g2, a2)
+		} else {
+			db = b.Op(matMulOp{transA: true}, a2, g2)
+		}
+	} else if o.transB {
+		db = b.Op(matMulOp{transA: true, transB: o.transA}, g, A)
 	} else {
-		db, err = b.Apply(matMulOp{transA: !o.transA}, A, g)
+		db = b.Op(matMulOp{transA: !o.transA}, A, g)
 	}
-	if err != nil {
-		return nil, err
-	}
-	return []*Sym{da, db}, nil
+	return []*Sym{b.SumTo(da, A.typ.Shape), b.SumTo(db, B.typ.Shape)}, b.Err()
 }

@@ -11,6 +11,7 @@ const (
 	kindInput
 	kindParam
 	kindConst
+	kindGrad // the gradient of a scalar with respect to a parameter or input (Grad)
 )
 
 // Type is a node's element type and shape.
@@ -24,16 +25,26 @@ func (t Type) String() string { return fmt.Sprintf("%v%v", t.DType, t.Shape) }
 // Node is a symbolic value of a Graph: an input, a parameter, a buffer, a
 // constant, or the result of an op. Its shape may have a Batch dimension.
 type Node struct {
-	g      *Graph
-	id     int
-	kind   nodeKind
-	op     Op
-	inputs []*Node
-	typ    Type
-	name   string
-	param  *Param
-	value  *Tensor // constants
-	failed bool
+	g       *Graph
+	id      int
+	kind    nodeKind
+	op      Op
+	inputs  []*Node
+	typ     Type
+	name    string
+	param   *Param
+	value   *Tensor    // constants
+	grad    *gradGroup // kindGrad: the Grad call
+	gradIdx int        // kindGrad: the index of the node's wrt in it
+	failed  bool
+}
+
+// gradGroup is one Grad call: the scalar y and the nodes its gradients are
+// taken with respect to. Node i of the call is the gradient with respect
+// to wrt[i]; its inputs are y and every wrt (for the graph's order).
+type gradGroup struct {
+	y   *Node
+	wrt []*Node
 }
 
 // Graph returns the node's graph.
@@ -74,6 +85,8 @@ func (n *Node) String() string {
 		return fmt.Sprintf("%s%v", n.name, n.typ.Shape)
 	case n.op != nil:
 		return fmt.Sprintf("%s%v", n.op, n.typ.Shape)
+	case n.kind == kindGrad:
+		return fmt.Sprintf("Grad%v", n.typ.Shape)
 	}
 	return fmt.Sprintf("const%v", n.typ.Shape)
 }

@@ -91,6 +91,8 @@ type Builder struct {
 	eg   *gorgonia.ExprGraph
 	mode Mode
 	rng  *rand.Rand
+	dims *dimEnv // sizes of the open dimensions of the program
+	err  error   // the first error of a helper (see Err)
 }
 
 // Mode returns the mode of the program being compiled.

@@ -77,8 +77,8 @@ func TestGradCheckOps(t *testing.T) {
 		{"Log", []int{3, 4}, nil, 0.5, 3, func(g *Graph, a, _ *Node) *Node { return Log(a) }},
 		{"Square", []int{3, 4}, nil, -2, 2, func(g *Graph, a, _ *Node) *Node { return Square(a) }},
 		{"Sqrt", []int{3, 4}, nil, 0.5, 3, func(g *Graph, a, _ *Node) *Node { return Sqrt(a) }},
-		{"Softmax", []int{3, 5}, nil, -3, 3, func(g *Graph, a, _ *Node) *Node { return Softmax(a) }},
-		{"LogSoftmax", []int{3, 5}, nil, -3, 3, func(g *Graph, a, _ *Node) *Node { return LogSoftmax(a) }},
+		{"Softmax", []int{3, 5}, nil, -3, 3, func(g *Graph, a, _ *Node) *Node { return Softmax(a, -1) }},
+		{"LogSoftmax", []int{3, 5}, nil, -3, 3, func(g *Graph, a, _ *Node) *Node { return LogSoftmax(a, -1) }},
 		{"Sum", []int{3, 4}, nil, -1, 1, func(g *Graph, a, _ *Node) *Node { return Scale(Square(Sum(a)), 1) }},
 		{"Mean", []int{3, 4}, nil, -1, 1, func(g *Graph, a, _ *Node) *Node { return Square(Mean(a)) }},
 		{"Reshape", []int{3, 4}, nil, -1, 1, func(g *Graph, a, _ *Node) *Node { return Reshape(a, 2, 6) }},
@@ -181,7 +181,7 @@ func TestCrossEntropyExtremeLogits(t *testing.T) {
 func TestForwardValues(t *testing.T) {
 	g := newGraph64(t)
 	x := g.Input("x", Batch, 3)
-	sm, lsm := Softmax(x), LogSoftmax(x)
+	sm, lsm := Softmax(x, -1), LogSoftmax(x, -1)
 	rl, sg, th := ReLU(x), Sigmoid(x), Tanh(x)
 	p, err := g.Compile(nil, sm, lsm, rl, sg, th)
 	require.NoError(t, err)

@@ -2,13 +2,12 @@ package graph
 
 import (
 	"fmt"
-	"runtime/debug"
 
 	"gorgonia.org/gorgonia"
 )
 
 // plan is one compiled program: a gorgonia graph for one mode, gradient
-// request and batch size, with a buffer for every node, allocated once.
+// request and set of sizes, with a buffer for every node, allocated once.
 type plan struct {
 	eg      *gorgonia.ExprGraph
 	slots   []*Tensor        // one per executed node
@@ -28,6 +27,8 @@ type plan struct {
 	root     []int  // slot whose memory each slot uses (itself, or a view's source)
 	written  []bool // slot is the output of a step, rewritten by every run
 	ctx      Context
+	bytes    int64  // memory allocated for the plan (accounted in the graph)
+	used     uint64 // Program.clock of the last run, for the LRU cache
 }
 
 type stepKind uint8
@@ -49,130 +50,65 @@ type step struct {
 	label string
 }
 
-// compile lowers the graph for one key: descent nodes become gorgonia
-// nodes with concrete shapes, gorgonia.Grad adds the backward pass, and
-// every node gets its buffer.
-func (p *Program) compile(key planKey) (pl *plan, err error) {
-	gorgoniaMu.Lock()
-	defer gorgoniaMu.Unlock()
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("graph: compile: %w: gorgonia panicked: %v\n%s", ErrRun, r, debug.Stack())
-		}
-	}()
-	g := p.g
-	eg := gorgonia.NewGraph()
-	b := &Builder{eg: eg, mode: key.mode, rng: g.rng}
-	roots := append([]*Node(nil), p.outputs...)
-	if p.loss != nil {
-		roots = append(roots, p.loss)
-	}
-	order := g.ancestors(roots)
-	sym := map[*Node]*Sym{}
-	lop := map[*Node]Op{} // lowered op of each op node (nil: identity)
-	for _, n := range order {
-		switch n.kind {
-		case kindInput, kindParam, kindConst:
-			t := n.typ
-			if n.kind == kindInput {
-				t.Shape = t.Shape.Clone()
-				for i, d := range t.Shape {
-					if d == Batch {
-						t.Shape[i] = key.batch
-					}
-				}
-			}
-			name := n.name
-			if name == "" {
-				name = fmt.Sprintf("const#%d", n.id)
-			}
-			gn := gorgonia.NewTensor(eg, t.DType.tensorDtype(), len(t.Shape), gorgonia.WithShape(t.Shape...), gorgonia.WithName(name))
-			sym[n] = &Sym{n: gn, typ: t}
-		default:
-			op := n.op
-			if l, ok := op.(Lowerer); ok {
-				op = l.Lower(key.mode)
-			}
-			lop[n] = op
-			if op == nil {
-				sym[n] = sym[n.inputs[0]]
-				continue
-			}
-			in := make([]*Sym, len(n.inputs))
-			for i, x := range n.inputs {
-				in[i] = sym[x]
-			}
-			s, err := b.Apply(op, in...)
-			if err != nil {
-				return nil, err
-			}
-			sym[n] = s
-		}
-	}
-
-	pl = &plan{eg: eg, lowered: map[*Node]int{}, ctx: Context{Mode: key.mode, Rand: g.rng}}
-	var gradNodes []*gorgonia.Node
-	if key.backward {
-		pl.wrt = p.gradTargets(order, lop)
-		if len(pl.wrt) > 0 {
-			wrt := make([]*gorgonia.Node, len(pl.wrt))
-			for i, n := range pl.wrt {
-				wrt[i] = sym[n].n
-			}
-			if gradNodes, err = gorgonia.Grad(sym[p.loss].n, wrt...); err != nil {
-				return nil, fmt.Errorf("graph: compile: backward: %w", err)
-			}
-		}
-	}
-
-	sorted, err := gorgonia.Sort(eg)
+// newPlan gives every node the roots and gradients need a buffer and, for
+// an op, a step, in execution order. The memory is checked against the
+// graph's budget before anything is allocated.
+func newPlan(g *Graph, lg *loweredGraph, roots, wrt []*Node, gradNodes []*gorgonia.Node, key planKey) (*plan, error) {
+	sorted, err := gorgonia.Sort(lg.eg)
 	if err != nil {
 		return nil, fmt.Errorf("graph: compile: %w", err)
 	}
 	// Keep only what the loss, the outputs and the gradients need.
 	need := map[*gorgonia.Node]bool{}
-	var mark func(n *gorgonia.Node)
-	mark = func(n *gorgonia.Node) {
-		if need[n] {
-			return
-		}
-		need[n] = true
-		it := eg.From(n.ID())
-		for it.Next() {
-			mark(it.Node().(*gorgonia.Node))
-		}
-	}
+	var stack []*gorgonia.Node
 	for _, r := range roots {
-		mark(sym[r].n)
+		stack = append(stack, lg.sym[r].n)
 	}
-	for _, gn := range gradNodes {
-		mark(gn)
-	}
-	slotOf := map[*gorgonia.Node]int{}
-	bound := map[*gorgonia.Node]*Tensor{} // inputs, parameters, constants
-	for _, n := range order {
-		gn := sym[n].n
-		switch n.kind {
-		case kindParam:
-			bound[gn] = n.param.value
-		case kindConst:
-			bound[gn] = n.value
-		case kindInput: // bound to the fed tensor at each run
-			bound[gn] = &Tensor{dtype: sym[n].typ.DType, shape: sym[n].typ.Shape.Clone()}
-		}
-	}
-	for i := len(sorted) - 1; i >= 0; i-- {
-		gn := sorted[i]
-		if !need[gn] {
+	stack = append(stack, gradNodes...)
+	for len(stack) > 0 {
+		n := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if need[n] {
 			continue
 		}
-		if err := pl.addNode(gn, eg, slotOf, bound); err != nil {
+		need[n] = true
+		it := lg.eg.From(n.ID())
+		for it.Next() {
+			stack = append(stack, it.Node().(*gorgonia.Node))
+		}
+	}
+	bound := map[*gorgonia.Node]*Tensor{} // inputs, parameters, constants
+	for n, s := range lg.sym {
+		switch n.kind {
+		case kindParam:
+			bound[s.n] = n.param.value
+		case kindConst:
+			bound[s.n] = n.value
+		case kindInput: // bound to the fed tensor at each run
+			bound[s.n] = &Tensor{dtype: s.typ.DType, shape: s.typ.Shape.Clone()}
+		}
+	}
+	var order []*gorgonia.Node
+	for i := len(sorted) - 1; i >= 0; i-- {
+		if need[sorted[i]] {
+			order = append(order, sorted[i])
+		}
+	}
+	pl := &plan{eg: lg.eg, lowered: map[*Node]int{}, ctx: Context{Mode: key.mode, Rand: g.rng}, wrt: wrt}
+	pl.bytes = planBytes(order, bound, len(gradNodes))
+	if err := g.mem.reserve(pl.bytes, "the buffers of a compiled program"); err != nil {
+		return nil, err
+	}
+	slotOf := map[*gorgonia.Node]int{}
+	for _, gn := range order {
+		if err := pl.addNode(gn, lg.eg, slotOf, bound); err != nil {
+			g.mem.release(pl.bytes)
 			return nil, err
 		}
 	}
-	for _, n := range order {
-		if s, ok := slotOf[sym[n].n]; ok {
-			pl.lowered[n] = s
+	for n, s := range lg.sym {
+		if i, ok := slotOf[s.n]; ok {
+			pl.lowered[n] = i
 		}
 	}
 	for _, gn := range gradNodes {
@@ -180,6 +116,27 @@ func (p *Program) compile(key planKey) (pl *plan, err error) {
 	}
 	pl.ownGrads()
 	return pl, nil
+}
+
+// planBytes estimates the memory the plan's buffers take: every node that
+// gets a buffer of its own, and a private copy of each gradient at most.
+func planBytes(order []*gorgonia.Node, bound map[*gorgonia.Node]*Tensor, grads int) int64 {
+	var total, largest int64
+	for _, gn := range order {
+		if _, ok := bound[gn]; ok {
+			continue
+		}
+		if o, ok := gn.Op().(*gop); ok {
+			if v, ok := o.op.(Viewer); ok && v.IsView() {
+				continue
+			}
+		}
+		s := symOf(gn)
+		n := int64(max(s.typ.Shape.Size(), 1)) * int64(s.typ.DType.size())
+		total += n
+		largest = max(largest, n)
+	}
+	return total + int64(grads)*largest/4 // gradient copies are rare; a margin for them
 }
 
 // ownGrads gives every gradient target a tensor of its own (see gradOut).
@@ -210,46 +167,6 @@ func (pl *plan) refreshGrads() {
 			copy(dst.f64, src.f64)
 		}
 	}
-}
-
-// gradTargets returns the WRT nodes (or, by default, the trainable
-// parameters) that the loss depends on through differentiable ops.
-func (p *Program) gradTargets(order []*Node, lop map[*Node]Op) []*Node {
-	reach := map[*Node]bool{p.loss: true}
-	for i := len(order) - 1; i >= 0; i-- {
-		n := order[i]
-		if !reach[n] || n.kind != kindOp {
-			continue
-		}
-		op := lop[n]
-		if op == nil {
-			reach[n.inputs[0]] = true
-			continue
-		}
-		if _, ok := op.(Differentiable); !ok {
-			continue
-		}
-		for _, in := range n.inputs {
-			if in.typ.DType.IsFloat() {
-				reach[in] = true
-			}
-		}
-	}
-	var out []*Node
-	if len(p.wrt) > 0 {
-		for _, n := range p.wrt {
-			if reach[n] {
-				out = append(out, n)
-			}
-		}
-		return out
-	}
-	for _, n := range order {
-		if n.kind == kindParam && n.param.trainable && reach[n] {
-			out = append(out, n)
-		}
-	}
-	return out
 }
 
 // addNode gives gn a buffer and, for an op, a step.
@@ -300,6 +217,12 @@ func (pl *plan) addNode(gn *gorgonia.Node, eg *gorgonia.ExprGraph, slotOf map[*g
 			}
 			break
 		}
+		if isGorgoniaAdd(op, ins, out) {
+			// The sum of gradients gorgonia.Grad builds where a node feeds
+			// several consumers: descent's own kernel, without allocating.
+			pl.steps = append(pl.steps, step{kind: stepOp, op: binaryOp{kind: opAdd}, out: out, ins: ins})
+			break
+		}
 		st := step{kind: stepForeign, gop: op, out: out, gout: toValue(out), label: op.String()}
 		for _, t := range ins {
 			st.gins = append(st.gins, toValue(t))
@@ -314,11 +237,29 @@ func (pl *plan) addNode(gn *gorgonia.Node, eg *gorgonia.ExprGraph, slotOf map[*g
 	return nil
 }
 
+// isGorgoniaAdd reports whether op is gorgonia's elementwise addition of two
+// tensors of out's dtype and shape (what gorgonia.ReduceAdd builds).
+func isGorgoniaAdd(op gorgonia.Op, ins []*Tensor, out *Tensor) bool {
+	if op.String() != "+ false" || len(ins) != 2 {
+		return false
+	}
+	for _, t := range ins {
+		if t.dtype != out.dtype || !t.shape.Equal(out.shape) || !out.dtype.IsFloat() {
+			return false
+		}
+	}
+	return true
+}
+
 // bind points the input buffers at the fed tensors (no copy: the program
 // reads the caller's memory during the run) and refreshes the views.
 func (pl *plan) bind(inputs []*Node, feeds Feeds) {
 	for _, in := range inputs {
-		dst, src := pl.slots[pl.lowered[in]], feeds[in]
+		s, ok := pl.lowered[in]
+		if !ok {
+			continue
+		}
+		dst, src := pl.slots[s], feeds[in]
 		dst.f32, dst.f64, dst.ints = src.f32, src.f64, src.ints
 	}
 	for _, v := range pl.views {

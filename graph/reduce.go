@@ -1,43 +1,327 @@
 package graph
 
-import "fmt"
+import (
+	"fmt"
+	"math"
+	"slices"
+)
 
-// Sum returns the sum of all elements of x, a scalar.
-func Sum(x *Node) *Node { return Apply(reduceOp{}, x) }
+// Reductions over axes (negative axes count from the end; no axes means
+// all of them). The plain forms drop the reduced dimensions, the *Keep forms
+// keep them as 1s (PyTorch's keepdim=True), which broadcasts back against x.
 
-// Mean returns the mean of all elements of x, a scalar.
-func Mean(x *Node) *Node { return Apply(reduceOp{mean: true}, x) }
+// Sum returns the sum of x over axes (all elements: a scalar).
+func Sum(x *Node, axes ...int) *Node { return reduce(redSum, x, false, axes) }
 
-type reduceOp struct{ mean bool }
+// SumKeep is Sum keeping the reduced dimensions as 1s.
+func SumKeep(x *Node, axes ...int) *Node { return reduce(redSum, x, true, axes) }
+
+// Mean returns the mean of x over axes (all elements: a scalar).
+func Mean(x *Node, axes ...int) *Node { return reduce(redMean, x, false, axes) }
+
+// MeanKeep is Mean keeping the reduced dimensions as 1s.
+func MeanKeep(x *Node, axes ...int) *Node { return reduce(redMean, x, true, axes) }
+
+// Max returns the largest element over axes (torch.amax: ties share the
+// gradient evenly; a NaN wins).
+func Max(x *Node, axes ...int) *Node { return reduce(redMax, x, false, axes) }
+
+// MaxKeep is Max keeping the reduced dimensions as 1s.
+func MaxKeep(x *Node, axes ...int) *Node { return reduce(redMax, x, true, axes) }
+
+// Min returns the smallest element over axes (torch.amin).
+func Min(x *Node, axes ...int) *Node { return reduce(redMin, x, false, axes) }
+
+// MinKeep is Min keeping the reduced dimensions as 1s.
+func MinKeep(x *Node, axes ...int) *Node { return reduce(redMin, x, true, axes) }
+
+// Prod returns the product of the elements over axes. Its gradient is
+// exact with zeros in x, but cannot be differentiated again.
+func Prod(x *Node, axes ...int) *Node { return reduce(redProd, x, false, axes) }
+
+// ProdKeep is Prod keeping the reduced dimensions as 1s.
+func ProdKeep(x *Node, axes ...int) *Node { return reduce(redProd, x, true, axes) }
+
+// LogSumExp returns log(sum(exp(x))) over axes, computed stably.
+func LogSumExp(x *Node, axes ...int) *Node { return reduce(redLSE, x, false, axes) }
+
+// LogSumExpKeep is LogSumExp keeping the reduced dimensions as 1s.
+func LogSumExpKeep(x *Node, axes ...int) *Node { return reduce(redLSE, x, true, axes) }
+
+// Var returns the variance over axes, dividing by n - correction: 0 for
+// the biased variance, 1 for the unbiased one (torch.var's correction).
+func Var(x *Node, correction int, axes ...int) *Node {
+	return Apply(varOp{axes: axes, correction: correction}, x)
+}
+
+// VarKeep is Var keeping the reduced dimensions as 1s.
+func VarKeep(x *Node, correction int, axes ...int) *Node {
+	return Apply(varOp{axes: axes, correction: correction, keep: true}, x)
+}
+
+// Std returns the standard deviation, the square root of Var.
+func Std(x *Node, correction int, axes ...int) *Node { return Sqrt(Var(x, correction, axes...)) }
+
+// StdKeep is Std keeping the reduced dimensions as 1s.
+func StdKeep(x *Node, correction int, axes ...int) *Node {
+	return Sqrt(VarKeep(x, correction, axes...))
+}
+
+func reduce(k redKind, x *Node, keep bool, axes []int) *Node {
+	return Apply(reduceOp{kind: k, axes: append([]int(nil), axes...), keep: keep}, x)
+}
+
+type redKind uint8
+
+const (
+	redSum redKind = iota
+	redMean
+	redMax
+	redMin
+	redProd
+	redLSE
+)
+
+var redNames = [...]string{"Sum", "Mean", "Max", "Min", "Prod", "LogSumExp"}
+
+type reduceOp struct {
+	kind redKind
+	axes []int
+	keep bool
+}
 
 func (o reduceOp) String() string {
-	if o.mean {
-		return "Mean"
+	name := redNames[o.kind]
+	if len(o.axes) > 0 {
+		name += fmt.Sprint(o.axes)
 	}
-	return "Sum"
+	if o.keep {
+		name += "Keep"
+	}
+	return name
+}
+
+// reducedShape returns the shape of a reduction of s over axes (normalised).
+func reducedShape(s Shape, axes []int, keep bool) Shape {
+	out := Shape{}
+	for i, d := range s {
+		if slices.Contains(axes, i) {
+			if keep {
+				out = append(out, 1)
+			}
+			continue
+		}
+		out = append(out, d)
+	}
+	return out
 }
 
 func (o reduceOp) Infer(in []Type) (Type, error) {
 	if !in[0].DType.IsFloat() {
 		return Type{}, dtypeErr("operand is %v (want float)", in[0].DType)
 	}
-	return Type{DType: in[0].DType, Shape: Shape{}}, nil
+	axes, err := axesOf(o.axes, in[0].Shape.Rank())
+	if err != nil {
+		return Type{}, err
+	}
+	if (o.kind == redMax || o.kind == redMin) && !in[0].Shape.Symbolic() && in[0].Shape.Size() == 0 {
+		return Type{}, shapeErr("%s of an empty tensor", redNames[o.kind])
+	}
+	return Type{DType: in[0].DType, Shape: reducedShape(in[0].Shape, axes, o.keep)}, nil
 }
 
 func (o reduceOp) Forward(_ *Context, out *Tensor, in []*Tensor) error {
+	axes, err := axesOf(o.axes, len(in[0].shape))
+	if err != nil {
+		return err
+	}
 	switch out.dtype {
 	case Float32:
-		out.f32[0] = float32(sum(in[0].f32, o.mean))
+		reduceInto(o.kind, out.f32, in[0].f32, in[0].shape, axes)
 	case Float64:
-		out.f64[0] = sum(in[0].f64, o.mean)
+		reduceInto(o.kind, out.f64, in[0].f64, in[0].shape, axes)
 	default:
 		return fmt.Errorf("dtype %v", out.dtype)
 	}
 	return nil
 }
 
-// sum adds in float64 (pairs of partial sums) for accuracy in float32.
-func sum[T Float](x []T, mean bool) float64 {
+// blocks splits shape s around a set of axes: when the axes are one
+// contiguous run, x is [outer, red, inner] with the run in the middle.
+func blocks(s Shape, axes []int) (outer, red, inner int, contiguous bool) {
+	outer, red, inner = 1, 1, 1
+	if len(axes) == 0 {
+		return 1, 1, s.Size(), true
+	}
+	lo, hi := axes[0], axes[len(axes)-1]
+	if hi-lo+1 != len(axes) {
+		return 0, 0, 0, false
+	}
+	for i, d := range s {
+		switch {
+		case i < lo:
+			outer *= d
+		case i <= hi:
+			red *= d
+		default:
+			inner *= d
+		}
+	}
+	return outer, red, inner, true
+}
+
+// reduceInto reduces x (shape s) over axes into out. A contiguous run of
+// axes is reduced in place; otherwise each output element walks its
+// elements. The order of the additions is fixed by the shape alone.
+func reduceInto[T Float](k redKind, out, x []T, s Shape, axes []int) {
+	outer, red, inner, ok := blocks(s, axes)
+	if ok {
+		reduceBlocks(k, out, x, outer, red, inner)
+		return
+	}
+	// General case: odometers over the kept and the reduced axes.
+	st := s.strides()
+	var kept, gone []int
+	for i := range s {
+		if slices.Contains(axes, i) {
+			gone = append(gone, i)
+		} else {
+			kept = append(kept, i)
+		}
+	}
+	n := 1
+	for _, a := range gone {
+		n *= s[a]
+	}
+	vals := make([]float64, n)
+	ko := make([]int, len(kept))
+	for o := range out {
+		base := 0
+		for j, a := range kept {
+			base += ko[j] * st[a]
+		}
+		ro := make([]int, len(gone))
+		for r := 0; r < n; r++ {
+			off := base
+			for j, a := range gone {
+				off += ro[j] * st[a]
+			}
+			vals[r] = float64(x[off])
+			for j := len(gone) - 1; j >= 0; j-- {
+				if ro[j]++; ro[j] < s[gone[j]] {
+					break
+				}
+				ro[j] = 0
+			}
+		}
+		out[o] = T(reduceRow(k, vals))
+		for j := len(kept) - 1; j >= 0; j-- {
+			if ko[j]++; ko[j] < s[kept[j]] {
+				break
+			}
+			ko[j] = 0
+		}
+	}
+}
+
+// reduceBlocks reduces x as [outer, red, inner] over its middle dimension.
+func reduceBlocks[T Float](k redKind, out, x []T, outer, red, inner int) {
+	if inner == 1 {
+		for o := 0; o < outer; o++ {
+			out[o] = T(reduceRow(k, x[o*red:(o+1)*red]))
+		}
+		return
+	}
+	if k == redSum || k == redMean {
+		// Rows added in order, vectorised along inner.
+		for o := 0; o < outer; o++ {
+			dst := out[o*inner : (o+1)*inner]
+			src := x[o*red*inner:]
+			copy(dst, src[:inner])
+			for r := 1; r < red; r++ {
+				row := src[r*inner : (r+1)*inner]
+				for i, v := range row {
+					dst[i] += v
+				}
+			}
+			if k == redMean {
+				c := 1 / T(red)
+				if red == 0 {
+					c = T(math.NaN())
+				}
+				for i := range dst {
+					dst[i] *= c
+				}
+			}
+		}
+		return
+	}
+	for o := 0; o < outer; o++ {
+		for i := 0; i < inner; i++ {
+			at := func(r int) float64 { return float64(x[(o*red+r)*inner+i]) }
+			acc := at(0)
+			if k == redLSE {
+				for r := 1; r < red; r++ {
+					acc = combine(redMax, acc, at(r))
+				}
+				if !math.IsInf(acc, 0) && acc == acc {
+					var e float64
+					for r := 0; r < red; r++ {
+						e += math.Exp(at(r) - acc)
+					}
+					acc += math.Log(e)
+				}
+			} else {
+				for r := 1; r < red; r++ {
+					acc = combine(k, acc, at(r))
+				}
+			}
+			out[o*inner+i] = T(acc)
+		}
+	}
+}
+
+// reduceRow reduces one contiguous row, in float64.
+func reduceRow[T Float](k redKind, x []T) float64 {
+	switch k {
+	case redSum, redMean:
+		s := sum(x)
+		if k == redMean {
+			s /= float64(len(x))
+		}
+		return s
+	case redLSE:
+		return logSumExp(x)
+	}
+	if len(x) == 0 { // an empty product (Infer refuses empty max and min)
+		return 1
+	}
+	acc := float64(x[0])
+	for _, v := range x[1:] {
+		acc = combine(k, acc, float64(v))
+	}
+	return acc
+}
+
+// combine folds one value into a max, min or product.
+func combine(k redKind, acc, v float64) float64 {
+	switch k {
+	case redMax:
+		if v > acc || v != v {
+			return v
+		}
+	case redMin:
+		if v < acc || v != v {
+			return v
+		}
+	case redProd:
+		return acc * v
+	}
+	return acc
+}
+
+// sum adds in float64 (two partial sums) for accuracy in float32.
+func sum[T Float](x []T) float64 {
 	var s0, s1 float64
 	i := 0
 	for ; i+1 < len(x); i += 2 {
@@ -47,17 +331,228 @@ func sum[T Float](x []T, mean bool) float64 {
 	if i < len(x) {
 		s0 += float64(x[i])
 	}
-	s := s0 + s1
-	if mean && len(x) > 0 {
-		s /= float64(len(x))
-	}
-	return s
+	return s0 + s1
 }
 
-func (o reduceOp) Backward(b *Builder, in []*Sym, _, g *Sym) ([]*Sym, error) {
-	s, err := b.Apply(broadcastToOp{shape: in[0].typ.Shape.Clone()}, g)
-	if err == nil && o.mean {
-		s, err = b.Apply(scaleOp{c: 1 / float64(in[0].typ.Shape.Size())}, s)
+// logSumExp returns log(sum(exp(x))) without overflow.
+func logSumExp[T Float](x []T) float64 {
+	m := math.Inf(-1)
+	for _, v := range x {
+		m = max(m, float64(v))
 	}
-	return []*Sym{s}, err
+	if math.IsInf(m, 0) {
+		return m
+	}
+	s := 0.0
+	for _, v := range x {
+		s += math.Exp(float64(v) - m)
+	}
+	return m + math.Log(s)
+}
+
+// Backward, from ops: the gradient repeated over the reduced axes, times
+// 1/n (mean), the share of each maximum (max, min), exp(x - out) (lse).
+func (o reduceOp) Backward(b *Builder, in []*Sym, out, g *Sym) ([]*Sym, error) {
+	x := in[0]
+	axes, err := axesOf(o.axes, x.typ.Shape.Rank())
+	if err != nil {
+		return nil, err
+	}
+	keepShape := reducedShape(x.typ.Shape, axes, true)
+	gk := b.Reshape(g, keepShape)
+	var dx *Sym
+	switch o.kind {
+	case redSum:
+		dx = b.BroadcastTo(gk, x.typ.Shape)
+	case redMean:
+		n := x.typ.Shape.Size() / max(keepShape.Size(), 1)
+		dx = b.BroadcastTo(b.Scale(gk, 1/float64(n)), x.typ.Shape)
+	case redMax, redMin:
+		hit := b.Mask(cmpEQ, x, b.Reshape(out, keepShape))
+		share := b.Div(hit, b.Sum(hit, true, axes...))
+		dx = b.Mul(share, gk)
+	case redLSE:
+		dx = b.Mul(b.Unary(opExp, b.Sub(x, b.Reshape(out, keepShape))), gk)
+	case redProd:
+		dx = b.Op(prodGradOp{axes: axes}, x, gk)
+	}
+	return []*Sym{dx}, b.Err()
+}
+
+// prodGradOp is the gradient of Prod: g times the product of the other
+// elements of each reduced group (exact with zeros).
+type prodGradOp struct{ axes []int }
+
+func (o prodGradOp) String() string { return "ProdGrad" }
+
+func (o prodGradOp) Infer(in []Type) (Type, error) { return floatLike(in[0]) }
+
+func (o prodGradOp) Forward(_ *Context, out *Tensor, in []*Tensor) error {
+	x, g := in[0], in[1]
+	xs := x.shape
+	// Walk each reduced group through its flat offsets.
+	st := xs.strides()
+	var kept, gone []int
+	for i := range xs {
+		if slices.Contains(o.axes, i) {
+			gone = append(gone, i)
+		} else {
+			kept = append(kept, i)
+		}
+	}
+	n := 1
+	for _, a := range gone {
+		n *= xs[a]
+	}
+	offs := make([]int, n)
+	vals := make([]float64, n)
+	groups := x.Len() / max(n, 1)
+	ko := make([]int, len(kept))
+	for gi := 0; gi < groups; gi++ {
+		base := 0
+		for j, a := range kept {
+			base += ko[j] * st[a]
+		}
+		ro := make([]int, len(gone))
+		for r := 0; r < n; r++ {
+			off := base
+			for j, a := range gone {
+				off += ro[j] * st[a]
+			}
+			offs[r], vals[r] = off, x.At(off)
+			for j := len(gone) - 1; j >= 0; j-- {
+				if ro[j]++; ro[j] < xs[gone[j]] {
+					break
+				}
+				ro[j] = 0
+			}
+		}
+		gv := g.At(gi)
+		// Exclusive products: prefix times suffix.
+		pre := 1.0
+		for r := 0; r < n; r++ {
+			out.Set(offs[r], pre)
+			pre *= vals[r]
+		}
+		suf := 1.0
+		for r := n - 1; r >= 0; r-- {
+			out.Set(offs[r], out.At(offs[r])*suf*gv)
+			suf *= vals[r]
+		}
+		for j := len(kept) - 1; j >= 0; j-- {
+			if ko[j]++; ko[j] < xs[kept[j]] {
+				break
+			}
+			ko[j] = 0
+		}
+	}
+	return nil
+}
+
+func (o prodGradOp) Backward(*Builder, []*Sym, *Sym, *Sym) ([]*Sym, error) {
+	return nil, errNoSecondOrder("Prod")
+}
+
+// errNoSecondOrder is the error of an op whose gradient cannot be
+// differentiated again.
+func errNoSecondOrder(op string) error {
+	return fmt.Errorf("graph: %w: the gradient of %s cannot be differentiated again", ErrGraph, op)
+}
+
+// varOp is the variance over axes with a correction (0: biased, 1: unbiased).
+type varOp struct {
+	axes       []int
+	correction int
+	keep       bool
+}
+
+func (o varOp) String() string { return fmt.Sprintf("Var%v(correction %d)", o.axes, o.correction) }
+
+func (o varOp) Infer(in []Type) (Type, error) {
+	t, err := reduceOp{kind: redMean, axes: o.axes, keep: o.keep}.Infer(in)
+	if err != nil {
+		return t, err
+	}
+	if o.correction < 0 {
+		return Type{}, shapeErr("correction %d (want >= 0)", o.correction)
+	}
+	return t, nil
+}
+
+func (o varOp) Forward(_ *Context, out *Tensor, in []*Tensor) error {
+	x := in[0]
+	axes, err := axesOf(o.axes, len(x.shape))
+	if err != nil {
+		return err
+	}
+	switch out.dtype {
+	case Float32:
+		variance(out.f32, x.f32, x.shape, axes, o.correction)
+	case Float64:
+		variance(out.f64, x.f64, x.shape, axes, o.correction)
+	}
+	return nil
+}
+
+// variance computes two-pass variances in float64, group by group.
+func variance[T Float](out, x []T, s Shape, axes []int, correction int) {
+	outer, red, inner, ok := blocks(s, axes)
+	if !ok { // gather each group, then the same arithmetic
+		mean := make([]T, len(out))
+		reduceInto(redMean, mean, x, s, axes)
+		sq := make([]T, len(x))
+		keep := reducedShape(s, axes, true)
+		l, _ := newLayout(s, s, keep)
+		l.walk(func(o int, off *[3]int, n int) {
+			for i := 0; i < n; i++ {
+				d := float64(x[off[0]+i*l.inner(0)]) - float64(mean[off[1]+i*l.inner(1)])
+				sq[o+i] = T(d * d)
+			}
+		})
+		reduceInto(redSum, out, sq, s, axes)
+		for i := range out {
+			out[i] = T(float64(out[i]) / float64(red0(s, axes)-correction))
+		}
+		return
+	}
+	den := float64(red - correction)
+	for o := 0; o < outer; o++ {
+		for i := 0; i < inner; i++ {
+			var m float64
+			for r := 0; r < red; r++ {
+				m += float64(x[(o*red+r)*inner+i])
+			}
+			m /= float64(red)
+			var v float64
+			for r := 0; r < red; r++ {
+				d := float64(x[(o*red+r)*inner+i]) - m
+				v += d * d
+			}
+			out[o*inner+i] = T(v / den)
+		}
+	}
+}
+
+// red0 is the number of elements reduced over axes.
+func red0(s Shape, axes []int) int {
+	n := 1
+	for _, a := range axes {
+		n *= s[a]
+	}
+	return n
+}
+
+// Backward: dVar/dx = 2(x - mean)/(n - correction).
+func (o varOp) Backward(b *Builder, in []*Sym, _, g *Sym) ([]*Sym, error) {
+	x := in[0]
+	axes, err := axesOf(o.axes, x.typ.Shape.Rank())
+	if err != nil {
+		return nil, err
+	}
+	n := red0(x.typ.Shape, axes)
+	keepShape := reducedShape(x.typ.Shape, axes, true)
+	mean := b.Scale(b.Sum(x, true, axes...), 1/float64(n))
+	d := b.Sub(x, mean)
+	dx := b.Mul(b.Scale(d, 2/float64(n-o.correction)), b.Reshape(g, keepShape))
+	return []*Sym{dx}, b.Err()
 }

@@ -5,118 +5,176 @@ import (
 	"math"
 )
 
-// Softmax normalises the last dimension of x to probabilities.
-func Softmax(x *Node) *Node { return Apply(softmaxOp{}, x) }
+// Softmax normalises x to probabilities along axis (negative counts from
+// the end; -1 is the last dimension).
+func Softmax(x *Node, axis int) *Node { return Apply(softmaxOp{axis: axis}, x) }
 
-// LogSoftmax returns log(Softmax(x)) along the last dimension, computed
-// stably (x minus its log-sum-exp).
-func LogSoftmax(x *Node) *Node { return Apply(softmaxOp{log: true}, x) }
+// LogSoftmax returns log(Softmax(x, axis)), computed stably (x minus its
+// log-sum-exp).
+func LogSoftmax(x *Node, axis int) *Node { return Apply(softmaxOp{axis: axis, log: true}, x) }
 
-type softmaxOp struct{ log bool }
+type softmaxOp struct {
+	axis int
+	log  bool
+}
 
 func (o softmaxOp) String() string {
+	name := "Softmax"
 	if o.log {
-		return "LogSoftmax"
+		name = "LogSoftmax"
 	}
-	return "Softmax"
+	return fmt.Sprintf("%s(%d)", name, o.axis)
 }
 
 func (o softmaxOp) Infer(in []Type) (Type, error) {
-	if !in[0].DType.IsFloat() {
-		return Type{}, dtypeErr("operand is %v (want float)", in[0].DType)
+	t, err := floatLike(in[0])
+	if err != nil {
+		return t, err
 	}
 	if in[0].Shape.Rank() < 1 {
 		return Type{}, shapeErr("operand is a scalar (want at least one dimension)")
 	}
-	return Type{DType: in[0].DType, Shape: in[0].Shape.Clone()}, nil
+	if _, err := axis(o.axis, in[0].Shape.Rank()); err != nil {
+		return Type{}, err
+	}
+	return t, nil
+}
+
+// blocks returns x as [outer, n, inner] around the softmax axis.
+func (o softmaxOp) blocks(s Shape) (outer, n, inner int) {
+	a, _ := axis(o.axis, len(s))
+	outer, _, inner, _ = blocks(s, []int{a})
+	return outer, s[a], inner
 }
 
 func (o softmaxOp) Forward(_ *Context, out *Tensor, in []*Tensor) error {
-	d := in[0].shape[len(in[0].shape)-1]
+	outer, n, inner := o.blocks(in[0].shape)
 	switch out.dtype {
 	case Float32:
-		softmaxRows(out.f32, in[0].f32, d, o.log)
+		softmaxInto(out.f32, in[0].f32, outer, n, inner, o.log)
 	case Float64:
-		softmaxRows(out.f64, in[0].f64, d, o.log)
+		softmaxInto(out.f64, in[0].f64, outer, n, inner, o.log)
 	default:
 		return fmt.Errorf("dtype %v", out.dtype)
 	}
 	return nil
 }
 
-// softmaxRows writes the (log-)softmax of each row of length d, in float64.
-func softmaxRows[T Float](out, in []T, d int, log bool) {
-	for r := 0; r < len(in); r += d {
-		x, y := in[r:r+d], out[r:r+d]
-		lse := logSumExp(x)
-		for i, v := range x {
-			if log {
-				y[i] = T(float64(v) - lse)
-			} else {
-				y[i] = T(math.Exp(float64(v) - lse))
+// softmaxInto writes the (log-)softmax of x along the middle dimension of
+// [outer, n, inner], in float64.
+func softmaxInto[T Float](out, x []T, outer, n, inner int, log bool) {
+	if inner == 1 {
+		for r := 0; r < outer*n; r += n {
+			softmaxRow(out[r:r+n], x[r:r+n], log)
+		}
+		return
+	}
+	for o := 0; o < outer; o++ {
+		base := o * n * inner
+		for i := 0; i < inner; i++ {
+			m := math.Inf(-1)
+			for k := 0; k < n; k++ {
+				m = max(m, float64(x[base+k*inner+i]))
+			}
+			lse := m
+			if !math.IsInf(m, 0) {
+				var s float64
+				for k := 0; k < n; k++ {
+					s += math.Exp(float64(x[base+k*inner+i]) - m)
+				}
+				lse = m + math.Log(s)
+			}
+			for k := 0; k < n; k++ {
+				j := base + k*inner + i
+				if log {
+					out[j] = T(float64(x[j]) - lse)
+				} else {
+					out[j] = T(math.Exp(float64(x[j]) - lse))
+				}
 			}
 		}
 	}
 }
 
-// logSumExp returns log(sum(exp(x))) without overflow.
-func logSumExp[T Float](x []T) float64 {
-	m := math.Inf(-1)
-	for _, v := range x {
-		m = max(m, float64(v))
+func softmaxRow[T Float](y, x []T, log bool) {
+	lse := logSumExp(x)
+	for i, v := range x {
+		if log {
+			y[i] = T(float64(v) - lse)
+		} else {
+			y[i] = T(math.Exp(float64(v) - lse))
+		}
 	}
-	if math.IsInf(m, 0) {
-		return m
-	}
-	s := 0.0
-	for _, v := range x {
-		s += math.Exp(float64(v) - m)
-	}
-	return m + math.Log(s)
 }
 
 func (o softmaxOp) Backward(b *Builder, _ []*Sym, out, g *Sym) ([]*Sym, error) {
-	s, err := b.Apply(softmaxGradOp(o), out, g)
-	return []*Sym{s}, err
+	return []*Sym{b.Op(softmaxGradOp(o), out, g)}, b.Err()
 }
 
 // softmaxGradOp: for y = softmax(x), dx = y * (g - sum(g*y)); for
-// y = log_softmax(x), dx = g - exp(y) * sum(g), sums along the last dimension.
-type softmaxGradOp struct{ log bool }
+// y = log_softmax(x), dx = g - exp(y) * sum(g), sums along the axis. Its own
+// gradient is built from ops.
+type softmaxGradOp softmaxOp
 
 func (o softmaxGradOp) String() string { return softmaxOp(o).String() + "Grad" }
 
 func (o softmaxGradOp) Infer(in []Type) (Type, error) { return unaryGradOp{}.Infer(in) }
 
 func (o softmaxGradOp) Forward(_ *Context, out *Tensor, in []*Tensor) error {
-	d := in[0].shape[len(in[0].shape)-1]
+	outer, n, inner := softmaxOp(o).blocks(in[0].shape)
 	switch out.dtype {
 	case Float32:
-		softmaxGrad(out.f32, in[0].f32, in[1].f32, d, o.log)
+		softmaxGrad(out.f32, in[0].f32, in[1].f32, outer, n, inner, o.log)
 	case Float64:
-		softmaxGrad(out.f64, in[0].f64, in[1].f64, d, o.log)
+		softmaxGrad(out.f64, in[0].f64, in[1].f64, outer, n, inner, o.log)
 	}
 	return nil
 }
 
-func softmaxGrad[T Float](out, y, g []T, d int, log bool) {
-	for r := 0; r < len(y); r += d {
-		yr, gr, or := y[r:r+d], g[r:r+d], out[r:r+d]
-		var s T
-		if log {
-			for _, v := range gr {
-				s += v
+func softmaxGrad[T Float](out, y, g []T, outer, n, inner int, log bool) {
+	for o := 0; o < outer; o++ {
+		base := o * n * inner
+		for i := 0; i < inner; i++ {
+			var s T
+			for k := 0; k < n; k++ {
+				j := base + k*inner + i
+				if log {
+					s += g[j]
+				} else {
+					s += g[j] * y[j]
+				}
 			}
-			for i := range or {
-				or[i] = gr[i] - T(math.Exp(float64(yr[i])))*s
+			for k := 0; k < n; k++ {
+				j := base + k*inner + i
+				if log {
+					out[j] = g[j] - T(math.Exp(float64(y[j])))*s
+				} else {
+					out[j] = y[j] * (g[j] - s)
+				}
 			}
-			continue
-		}
-		for i := range gr {
-			s += gr[i] * yr[i]
-		}
-		for i := range or {
-			or[i] = yr[i] * (gr[i] - s)
 		}
 	}
+}
+
+// Backward of the softmax gradient, from ops. With s = sum(g·y):
+// softmax: dx = y(g - s), so d/dg = y(gg - sum(gg·y)) and
+// d/dy = gg(g - s) - g·sum(gg·y); log-softmax: dx = g - e^y sum(g), so
+// d/dg = gg - sum(gg·e^y) and d/dy = -gg·e^y·sum(g).
+func (o softmaxGradOp) Backward(b *Builder, in []*Sym, _, gg *Sym) ([]*Sym, error) {
+	a, err := axis(o.axis, in[0].typ.Shape.Rank())
+	if err != nil {
+		return nil, err
+	}
+	y, g := in[0], in[1]
+	if o.log {
+		ey := b.Unary(opExp, y)
+		dg := b.Sub(gg, b.Sum(b.Mul(gg, ey), true, a))
+		dy := b.Neg(b.Mul(b.Mul(gg, ey), b.Sum(g, true, a)))
+		return []*Sym{dy, dg}, b.Err()
+	}
+	s := b.Sum(b.Mul(g, y), true, a)
+	sgg := b.Sum(b.Mul(gg, y), true, a)
+	dg := b.Mul(y, b.Sub(gg, sgg))
+	dy := b.Sub(b.Mul(gg, b.Sub(g, s)), b.Mul(g, sgg))
+	return []*Sym{dy, dg}, b.Err()
 }

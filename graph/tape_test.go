@@ -19,7 +19,7 @@ func TestExecutorMatchesTapeMachine(t *testing.T) {
 	b1 := g.Param("b1", []int{6}, Uniform{Low: -0.1, High: 0.1})
 	w2 := g.Param("w2", []int{6, 3}, GlorotUniform{})
 	h := Tanh(Add(MatMul(x, w1), b1))
-	h2 := Mul(Sigmoid(h), Reshape(Softmax(h), Batch, 6)) // fan-out: gorgonia sums gradients
+	h2 := Mul(Sigmoid(h), Reshape(Softmax(h, -1), Batch, 6)) // fan-out: gorgonia sums gradients
 	loss := Add(SoftmaxCrossEntropy(MatMul(h2, w2), y), Scale(Mean(Square(w1)), 0.01))
 	p, err := g.Compile(loss)
 	require.NoError(t, err)
