@@ -22,7 +22,16 @@ var (
 	ErrRun = errors.New("run failed")
 	// ErrMemory: an allocation would exceed the graph's memory budget (see MemoryError).
 	ErrMemory = errors.New("over the memory budget")
+	// ErrSecondOrder: an op's gradient cannot be differentiated again (a
+	// second derivative through it was asked for: Grad of a Grad, HVP).
+	ErrSecondOrder = errors.New("cannot be differentiated again")
 )
+
+// NoSecondOrder is what the Backward of an op's gradient op returns when
+// that gradient cannot be differentiated again; op names the op.
+func NoSecondOrder(op string) error {
+	return fmt.Errorf("graph: the gradient of %s %w (it has no second derivative in descent)", op, ErrSecondOrder)
+}
 
 // FeedError reports an input whose bound tensor does not match its declaration.
 type FeedError struct {

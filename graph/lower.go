@@ -145,7 +145,7 @@ func (lw *lowering) lowerGrad(lg *loweredGraph, gg *gradGroup) ([]*Sym, error) {
 	if len(wrt) > 0 {
 		g2, err := gorgonia.Grad(scratch.sym[gg.y].n, wrt...)
 		if err != nil {
-			return nil, fmt.Errorf("graph: Grad: %w", err)
+			return nil, gradErr("Grad", scratch.b, err)
 		}
 		back := map[*gorgonia.Node]*gorgonia.Node{} // scratch node -> lg node
 		for n, s := range scratch.sym {
@@ -185,6 +185,15 @@ func (lw *lowering) lowerGrad(lg *loweredGraph, gg *gradGroup) ([]*Sym, error) {
 	}
 	lg.grads[gg] = out
 	return out, nil
+}
+
+// gradErr reports a failed gorgonia.Grad: the error an op's Backward
+// returned, when there is one (gorgonia's wrapping hides it from errors.Is).
+func gradErr(what string, b *Builder, err error) error {
+	if b.symErr != nil {
+		return fmt.Errorf("graph: %s: %w", what, b.symErr)
+	}
+	return fmt.Errorf("graph: %s: %w", what, err)
 }
 
 // transplant rebuilds the scratch node sn in lg; its children are there already.
@@ -279,7 +288,7 @@ func (p *Program) compile(key planKey) (pl *plan, err error) {
 				targets[i] = lg.sym[n].n
 			}
 			if gradNodes, err = gorgonia.Grad(lg.sym[p.loss].n, targets...); err != nil {
-				return nil, fmt.Errorf("graph: compile: backward: %w", err)
+				return nil, gradErr("compile: backward", lg.b, err)
 			}
 		}
 	}

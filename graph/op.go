@@ -93,6 +93,8 @@ type Builder struct {
 	rng  *rand.Rand
 	dims *dimEnv // sizes of the open dimensions of the program
 	err  error   // the first error of a helper (see Err)
+	// symErr is the last error a Backward returned to gorgonia.Grad.
+	symErr error
 }
 
 // Mode returns the mode of the program being compiled.
@@ -231,6 +233,7 @@ func (o *gop) SymDiff(inputs gorgonia.Nodes, output, grad *gorgonia.Node) (gorgo
 	}
 	gs, err := d.Backward(o.b, in, symOf(output), symOf(grad))
 	if err != nil {
+		o.b.symErr = err // gorgonia wraps it in a type errors.Is cannot see through
 		return nil, err
 	}
 	if len(gs) != len(inputs) {

@@ -450,13 +450,7 @@ func (o prodGradOp) Forward(_ *Context, out *Tensor, in []*Tensor) error {
 }
 
 func (o prodGradOp) Backward(*Builder, []*Sym, *Sym, *Sym) ([]*Sym, error) {
-	return nil, errNoSecondOrder("Prod")
-}
-
-// errNoSecondOrder is the error of an op whose gradient cannot be
-// differentiated again.
-func errNoSecondOrder(op string) error {
-	return fmt.Errorf("graph: %w: the gradient of %s cannot be differentiated again", ErrGraph, op)
+	return nil, NoSecondOrder("Prod")
 }
 
 // varOp is the variance over axes with a correction (0: biased, 1: unbiased).

@@ -126,6 +126,17 @@ func (o *dropoutGrad) Forward(_ *graph.Context, out *graph.Tensor, in []*graph.T
 	return nil
 }
 
+// Backward: dx = dy·mask is linear in dy, so its gradient is the same op
+// on the incoming gradient (and nothing for the forward output).
+func (o *dropoutGrad) Backward(b *graph.Builder, in []*graph.Sym, _, gg *graph.Sym) ([]*graph.Sym, error) {
+	d, err := b.Apply(&dropoutGrad{f: o.f}, gg, in[1])
+	if err != nil {
+		return nil, err
+	}
+	z, err := b.Apply(zeroGrad{}, in[1])
+	return []*graph.Sym{d, z}, err
+}
+
 func mulMask[T Float](dx, dy, mask []T) {
 	mask = mask[:len(dy)]
 	for i, v := range dy {

@@ -535,6 +535,13 @@ func (o avgPoolGrad) Infer(in []graph.Type) (graph.Type, error) {
 	return graph.Type{DType: in[0].DType, Shape: o.x.Clone()}, nil
 }
 
+// Backward: the gradient of average pooling is linear in dY, and its
+// adjoint is average pooling again.
+func (o avgPoolGrad) Backward(b *graph.Builder, _ []*graph.Sym, _, gg *graph.Sym) ([]*graph.Sym, error) {
+	d, err := b.Apply(avgPool{cfg: o.cfg}, gg)
+	return []*graph.Sym{d}, err
+}
+
 func (o avgPoolGrad) Forward(_ *graph.Context, out *graph.Tensor, in []*graph.Tensor) error {
 	g := newGeom(o.x[1], o.x[2], o.x[3], o.cfg.Kernel, o.cfg.Stride, o.cfg.Padding)
 	switch out.DType() {

@@ -155,3 +155,13 @@ func dim(d int) string {
 func asBits[T Float, U uint32 | uint64](s []T) []U {
 	return unsafe.Slice((*U)(unsafe.Pointer(unsafe.SliceData(s))), len(s))
 }
+
+// zeroGrad is a zero gradient of its input's type.
+type zeroGrad struct{}
+
+func (zeroGrad) String() string                            { return "ZerosLike" }
+func (zeroGrad) Infer(in []graph.Type) (graph.Type, error) { return in[0], nil }
+func (zeroGrad) Forward(_ *graph.Context, out *graph.Tensor, _ []*graph.Tensor) error {
+	out.Zero()
+	return nil
+}
