@@ -49,7 +49,7 @@ type Problem struct {
 	Name      string
 	BatchSize int // 0: full batch
 	// Build loads the data and builds the model in g.
-	Build func(g *graph.Graph) (models.Model, *data.Dataset, error)
+	Build func(g *graph.Graph) (models.Module, *data.Dataset, error)
 }
 
 // Problems returns the standard problems by name: "linear" (noisy linear
@@ -59,7 +59,7 @@ type Problem struct {
 // cache when empty). Every problem is float32.
 func Problems(names []string, mnistDir string, seed uint64) ([]Problem, error) {
 	toy := func(name string, ds func(data.ToyConfig) (*data.Dataset, error), noise float64, hidden []int) Problem {
-		return Problem{Name: name, BatchSize: 64, Build: func(g *graph.Graph) (models.Model, *data.Dataset, error) {
+		return Problem{Name: name, BatchSize: 64, Build: func(g *graph.Graph) (models.Module, *data.Dataset, error) {
 			d, err := ds(data.ToyConfig{N: 1000, Noise: noise, Seed: seed})
 			if err != nil {
 				return nil, nil, err
@@ -80,7 +80,7 @@ func Problems(names []string, mnistDir string, seed uint64) ([]Problem, error) {
 		return mnist, nil
 	}
 	all := map[string]Problem{
-		"linear": {Name: "linear", Build: func(g *graph.Graph) (models.Model, *data.Dataset, error) {
+		"linear": {Name: "linear", Build: func(g *graph.Graph) (models.Module, *data.Dataset, error) {
 			d, _, err := data.NoisyLinear(data.LinearConfig{N: 1000, Features: 10, Noise: 0.1, Seed: seed})
 			if err != nil {
 				return nil, nil, err
@@ -90,7 +90,7 @@ func Problems(names []string, mnistDir string, seed uint64) ([]Problem, error) {
 		}},
 		"moons":   toy("moons", data.Moons, 0.1, []int{32, 32}),
 		"spirals": toy("spirals", data.Spirals, 0.02, []int{64, 64}),
-		"mnist-softmax": {Name: "mnist-softmax", BatchSize: 128, Build: func(g *graph.Graph) (models.Model, *data.Dataset, error) {
+		"mnist-softmax": {Name: "mnist-softmax", BatchSize: 128, Build: func(g *graph.Graph) (models.Module, *data.Dataset, error) {
 			d, err := loadMNIST()
 			if err != nil {
 				return nil, nil, err
@@ -98,7 +98,7 @@ func Problems(names []string, mnistDir string, seed uint64) ([]Problem, error) {
 			m, err := models.NewSoftmaxRegression(g, models.SoftmaxRegressionConfig{In: 784, Classes: 10})
 			return m, d, err
 		}},
-		"mnist-mlp": {Name: "mnist-mlp", BatchSize: 128, Build: func(g *graph.Graph) (models.Model, *data.Dataset, error) {
+		"mnist-mlp": {Name: "mnist-mlp", BatchSize: 128, Build: func(g *graph.Graph) (models.Module, *data.Dataset, error) {
 			d, err := loadMNIST()
 			if err != nil {
 				return nil, nil, err

@@ -149,7 +149,7 @@ func NewCNN(g *graph.Graph, cfg CNNConfig) (*CNN, error) {
 	return m, nil
 }
 
-func newCNNFromSpec(g *graph.Graph, s Spec) (Model, error) {
+func newCNNFromSpec(g *graph.Graph, s Spec) (Module, error) {
 	if len(s.Image) == 3 && s.In != s.Image[0]*s.Image[1]*s.Image[2] {
 		return nil, fmt.Errorf("models: Build: cnn: %d input features for image %v", s.In, s.Image)
 	}

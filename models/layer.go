@@ -7,10 +7,15 @@ import (
 	"github.com/descent-ml/descent/graph"
 )
 
-// Layer is one stage of a Sequential model. Apply adds the layer's ops to
-// x's graph; a failure is recorded in the graph (graph.Graph.Err).
-type Layer interface {
-	Apply(x *graph.Node) *graph.Node
+// Module is descent's one notion of a model part, as torch.nn.Module:
+// a layer, a block, or a whole model made of modules. Forward adds the
+// module's ops on x to x's graph and returns the result; a failure is
+// recorded in the graph (graph.Graph.Err, which Compile returns) and a
+// failed node comes back, so Forward calls chain like the graph's builders.
+// Modules with more inputs (attention's query, key and value; a
+// recommender's users and items) have methods of their own beside Forward.
+type Module interface {
+	Forward(x *graph.Node) *graph.Node
 	Params() []*graph.Param
 }
 
@@ -59,8 +64,8 @@ func NewDense(s graph.Scope, in, out int, cfg DenseConfig) (*Dense, error) {
 	return d, nil
 }
 
-// Apply returns x @ W + b.
-func (d *Dense) Apply(x *graph.Node) *graph.Node {
+// Forward returns x @ W + b.
+func (d *Dense) Forward(x *graph.Node) *graph.Node {
 	y := graph.MatMul(x, d.W)
 	if d.B != nil {
 		y = graph.Add(y, d.B)
@@ -103,8 +108,8 @@ func ParseActivation(s string) (Activation, error) {
 	return "", fmt.Errorf("models: unknown activation %q (want relu, tanh, sigmoid or identity)", s)
 }
 
-// Apply applies the nonlinearity.
-func (a Activation) Apply(x *graph.Node) *graph.Node {
+// Forward applies the nonlinearity.
+func (a Activation) Forward(x *graph.Node) *graph.Node {
 	switch a {
 	case Tanh:
 		return graph.Tanh(x)
@@ -122,8 +127,8 @@ func (a Activation) Params() []*graph.Param { return nil }
 // Flatten reshapes [N, ...] to [N, rest].
 type Flatten struct{}
 
-// Apply flattens x.
-func (Flatten) Apply(x *graph.Node) *graph.Node { return graph.Flatten(x) }
+// Forward flattens x.
+func (Flatten) Forward(x *graph.Node) *graph.Node { return graph.Flatten(x) }
 
 // Params returns nothing.
 func (Flatten) Params() []*graph.Param { return nil }
@@ -131,8 +136,8 @@ func (Flatten) Params() []*graph.Param { return nil }
 // Reshape reshapes [N, ...] to [N, Shape...].
 type Reshape struct{ Shape []int }
 
-// Apply reshapes x, keeping the batch dimension.
-func (r Reshape) Apply(x *graph.Node) *graph.Node {
+// Forward reshapes x, keeping the batch dimension.
+func (r Reshape) Forward(x *graph.Node) *graph.Node {
 	return graph.Reshape(x, append([]int{graph.Batch}, r.Shape...)...)
 }
 

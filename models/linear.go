@@ -28,7 +28,7 @@ func NewLinear(g *graph.Graph, cfg LinearConfig) (*Linear, error) {
 	if err != nil {
 		return nil, fmt.Errorf("models: NewLinear: %w", err)
 	}
-	return &Linear{Sequential: Sequential{Layers: []Layer{d}}, Dense: d}, nil
+	return &Linear{Sequential: Sequential{Layers: []Module{d}}, Dense: d}, nil
 }
 
 // SoftmaxRegressionConfig configures multinomial logistic regression.
@@ -54,7 +54,7 @@ func NewSoftmaxRegression(g *graph.Graph, cfg SoftmaxRegressionConfig) (*Softmax
 	if err != nil {
 		return nil, fmt.Errorf("models: NewSoftmaxRegression: %w", err)
 	}
-	return &SoftmaxRegression{Sequential: Sequential{Layers: []Layer{d}}, Dense: d}, nil
+	return &SoftmaxRegression{Sequential: Sequential{Layers: []Module{d}}, Dense: d}, nil
 }
 
 func orDefault(s, def string) string {

@@ -8,15 +8,15 @@ import (
 // The layers of package ops (ops.BatchNorm, ops.Conv2D) are Layers as they
 // are; these wrap ops' functions.
 var (
-	_ Layer = (*ops.BatchNorm)(nil)
-	_ Layer = (*ops.Conv2D)(nil)
+	_ Module = (*ops.BatchNorm)(nil)
+	_ Module = (*ops.Conv2D)(nil)
 )
 
 // Dropout zeroes activations with probability P in training (see ops.Dropout).
 type Dropout struct{ P float64 }
 
-// Apply adds dropout.
-func (d Dropout) Apply(x *graph.Node) *graph.Node { return ops.Dropout(x, d.P) }
+// Forward adds dropout.
+func (d Dropout) Forward(x *graph.Node) *graph.Node { return ops.Dropout(x, d.P) }
 
 // Params returns nothing.
 func (Dropout) Params() []*graph.Param { return nil }
@@ -24,8 +24,8 @@ func (Dropout) Params() []*graph.Param { return nil }
 // MaxPool takes the maximum over windows of [N, C, H, W] (see ops.MaxPool2D).
 type MaxPool struct{ ops.PoolConfig }
 
-// Apply adds max pooling.
-func (p MaxPool) Apply(x *graph.Node) *graph.Node { return ops.MaxPool2D(x, p.PoolConfig) }
+// Forward adds max pooling.
+func (p MaxPool) Forward(x *graph.Node) *graph.Node { return ops.MaxPool2D(x, p.PoolConfig) }
 
 // Params returns nothing.
 func (MaxPool) Params() []*graph.Param { return nil }
@@ -33,8 +33,8 @@ func (MaxPool) Params() []*graph.Param { return nil }
 // AvgPool averages windows of [N, C, H, W] (see ops.AvgPool2D).
 type AvgPool struct{ ops.PoolConfig }
 
-// Apply adds average pooling.
-func (p AvgPool) Apply(x *graph.Node) *graph.Node { return ops.AvgPool2D(x, p.PoolConfig) }
+// Forward adds average pooling.
+func (p AvgPool) Forward(x *graph.Node) *graph.Node { return ops.AvgPool2D(x, p.PoolConfig) }
 
 // Params returns nothing.
 func (AvgPool) Params() []*graph.Param { return nil }

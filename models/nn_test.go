@@ -15,24 +15,24 @@ func TestGradCheckNN(t *testing.T) {
 		name string
 		mode graph.Mode
 		in   int
-		spec func(g *graph.Graph) (Model, error)
+		spec func(g *graph.Graph) (Module, error)
 	}{
-		{"mlp+bn/train", graph.Train, 3, func(g *graph.Graph) (Model, error) {
+		{"mlp+bn/train", graph.Train, 3, func(g *graph.Graph) (Module, error) {
 			return NewMLP(g, MLPConfig{In: 3, Hidden: []int{5, 4}, Out: 3, BatchNorm: true})
 		}},
-		{"mlp+bn/eval", graph.Eval, 3, func(g *graph.Graph) (Model, error) {
+		{"mlp+bn/eval", graph.Eval, 3, func(g *graph.Graph) (Module, error) {
 			return NewMLP(g, MLPConfig{In: 3, Hidden: []int{5, 4}, Out: 3, BatchNorm: true, Activation: Tanh})
 		}},
-		{"mlp+dropout/train", graph.Train, 3, func(g *graph.Graph) (Model, error) {
+		{"mlp+dropout/train", graph.Train, 3, func(g *graph.Graph) (Module, error) {
 			return NewMLP(g, MLPConfig{In: 3, Hidden: []int{8}, Out: 3, Dropout: 0.3, Activation: Tanh})
 		}},
-		{"cnn/train", graph.Train, 72, func(g *graph.Graph) (Model, error) { return NewCNN(g, tiny) }},
-		{"cnn+bn+dropout/train", graph.Train, 72, func(g *graph.Graph) (Model, error) {
+		{"cnn/train", graph.Train, 72, func(g *graph.Graph) (Module, error) { return NewCNN(g, tiny) }},
+		{"cnn+bn+dropout/train", graph.Train, 72, func(g *graph.Graph) (Module, error) {
 			c := tiny
 			c.BatchNorm, c.Dropout = true, 0.25
 			return NewCNN(g, c)
 		}},
-		{"cnn+bn/eval", graph.Eval, 72, func(g *graph.Graph) (Model, error) {
+		{"cnn+bn/eval", graph.Eval, 72, func(g *graph.Graph) (Module, error) {
 			c := tiny
 			c.BatchNorm = true
 			return NewCNN(g, c)
@@ -45,8 +45,8 @@ func TestGradCheckNN(t *testing.T) {
 			m, err := tc.spec(g)
 			require.NoError(t, err)
 			x := g.Input("x", graph.Batch, tc.in)
-			out, err := m.Forward(x)
-			require.NoError(t, err)
+			out := m.Forward(x)
+			require.NoError(t, g.Err())
 			y := g.Labels("y")
 			loss := graph.SoftmaxCrossEntropy(out, y)
 			require.NoError(t, g.Err())
@@ -77,8 +77,8 @@ func TestCNNPresets(t *testing.T) {
 		m, err := NewCNN(g, CNNConfig{Image: []int{1, 28, 28}, Classes: 10, Preset: tc.preset})
 		require.NoError(t, err)
 		x := g.Input("x", graph.Batch, 784)
-		out, err := m.Forward(x)
-		require.NoError(t, err)
+		out := m.Forward(x)
+		require.NoError(t, g.Err())
 		require.Equal(t, graph.Shape{graph.Batch, 10}, out.Shape())
 		n := 0
 		for _, p := range m.Params() {
@@ -98,7 +98,7 @@ func TestRunningStatsSurvivePrograms(t *testing.T) {
 	m, err := NewMLP(g, MLPConfig{In: 3, Hidden: []int{4}, Out: 2, BatchNorm: true})
 	require.NoError(t, err)
 	x := g.Input("x", graph.Batch, 3)
-	out, _ := m.Forward(x)
+	out := m.Forward(x)
 	y := g.Labels("y")
 	p, err := g.Compile(graph.SoftmaxCrossEntropy(out, y))
 	require.NoError(t, err)
@@ -125,7 +125,7 @@ func TestRunningStatsSurvivePrograms(t *testing.T) {
 	g2, _ := graph.New(graph.Config{DType: graph.Float64, Seed: 2})
 	m2, _ := NewMLP(g2, MLPConfig{In: 3, Hidden: []int{4}, Out: 2, BatchNorm: true})
 	x2 := g2.Input("x", graph.Batch, 3)
-	out2, _ := m2.Forward(x2)
+	out2 := m2.Forward(x2)
 	y2 := g2.Labels("y")
 	p2, _ := g2.Compile(graph.SoftmaxCrossEntropy(out2, y2))
 	_, err = p2.TrainStep(graph.Feeds{x2: f8[x], y2: f8[y]})

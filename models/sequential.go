@@ -1,39 +1,23 @@
 package models
 
 import (
-	"fmt"
-
 	"github.com/descent-ml/descent/graph"
 )
 
-// Model is what training needs of a model: a forward pass from a batch of
-// inputs to outputs (logits for classifiers, predictions for regression)
-// and its trainable parameters.
-type Model interface {
-	Forward(x *graph.Node) (*graph.Node, error)
-	Params() []*graph.Param
-}
-
-// Sequential applies layers in order, as torch.nn.Sequential.
+// Sequential applies modules in order, as torch.nn.Sequential.
 type Sequential struct {
-	Layers []Layer
+	Layers []Module
 }
 
 // NewSequential returns a model applying layers in order.
-func NewSequential(layers ...Layer) *Sequential { return &Sequential{Layers: layers} }
+func NewSequential(layers ...Module) *Sequential { return &Sequential{Layers: layers} }
 
 // Forward applies every layer to x.
-func (m *Sequential) Forward(x *graph.Node) (*graph.Node, error) {
-	if x == nil || x.Graph() == nil {
-		return nil, fmt.Errorf("models: Forward: nil input")
-	}
+func (m *Sequential) Forward(x *graph.Node) *graph.Node {
 	for _, l := range m.Layers {
-		x = l.Apply(x)
+		x = l.Forward(x)
 	}
-	if err := x.Graph().Err(); err != nil {
-		return nil, err
-	}
-	return x, nil
+	return x
 }
 
 // Params returns the trainable parameters of every layer, in order.

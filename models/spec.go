@@ -38,7 +38,7 @@ func ParseSpec(s string) (Spec, error) {
 }
 
 // Build creates the model a spec describes in g.
-func Build(g *graph.Graph, s Spec) (Model, error) {
+func Build(g *graph.Graph, s Spec) (Module, error) {
 	switch s.Kind {
 	case "linear":
 		return NewLinear(g, LinearConfig{In: s.In, Out: s.Out})

@@ -89,12 +89,12 @@ func NewBatchNorm(s graph.Scope, channels int, cfg BatchNormConfig) (*BatchNorm,
 	return bn, nil
 }
 
-// Apply normalises x, [N, C] or [N, C, H, W] with C the layer's channels.
+// Forward normalises x, [N, C] or [N, C, H, W] with C the layer's channels.
 // A bad input is recorded in the graph (see graph.Graph.Err) and a failed
 // node is returned. A batch with one value per channel (N·H·W = 1) is
 // refused in Train mode, as PyTorch does, when the program is compiled for
 // that batch size: Run returns the error and nothing runs.
-func (bn *BatchNorm) Apply(x *graph.Node) *graph.Node {
+func (bn *BatchNorm) Forward(x *graph.Node) *graph.Node {
 	op := &batchNormOp{bn: bn}
 	switch {
 	case x == nil:

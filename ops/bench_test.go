@@ -60,7 +60,7 @@ func BenchmarkBatchNorm(b *testing.B) {
 						b.Fatal(err)
 					}
 					x := g.Input("x", append([]int{graph.Batch}, shape[1:]...)...)
-					benchStep(b, g, x, bn.Apply(x), []*graph.Node{x, bn.Gamma(), bn.Beta()}, mode, shape)
+					benchStep(b, g, x, bn.Forward(x), []*graph.Node{x, bn.Gamma(), bn.Beta()}, mode, shape)
 				})
 			}
 		}
@@ -91,7 +91,7 @@ func BenchmarkConv2D(b *testing.B) {
 				if tc.dx {
 					wrt = append(wrt, x)
 				}
-				y := c.Apply(x)
+				y := c.Forward(x)
 				// forward 2·N·O·P·K; backward dW as much again, dx too when needed
 				flops := 2 * float64(tc.x[0]*tc.out*y.Shape()[2]*y.Shape()[3]*tc.x[1]*tc.kernel*tc.kernel)
 				passes := 2.0

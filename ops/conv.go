@@ -91,8 +91,8 @@ func NewConv2D(s graph.Scope, in, out, kernel int, cfg Conv2DConfig) (*Conv2D, e
 	return c, nil
 }
 
-// Apply convolves x [N, in, H, W].
-func (c *Conv2D) Apply(x *graph.Node) *graph.Node { return Conv(x, c.w, c.b, c.cfg) }
+// Forward convolves x [N, in, H, W].
+func (c *Conv2D) Forward(x *graph.Node) *graph.Node { return Conv(x, c.w, c.b, c.cfg) }
 
 // Weight returns the weight's node.
 func (c *Conv2D) Weight() *graph.Node { return c.w }

@@ -165,7 +165,7 @@ func TestConvOnlyComputesWhatIsNeeded(t *testing.T) {
 	c, err := NewConv2D(g.Scope("conv"), 1, 2, 3, Conv2DConfig{Padding: Both(1)})
 	require.NoError(t, err)
 	x := g.Input("x", graph.Batch, 1, 4, 4)
-	loss := graph.Sum(graph.Square(c.Apply(x)))
+	loss := graph.Sum(graph.Square(c.Forward(x)))
 	p, err := g.Compile(loss)
 	require.NoError(t, err)
 	_, err = p.TrainStep(graph.Feeds{x: randTensor(t, graph.Float64, 1, -1, 1, 3, 1, 4, 4)})
@@ -197,7 +197,7 @@ func TestNewConv2D(t *testing.T) {
 			require.Greater(t, hi-lo, bound, "spread over the range")
 		}
 	}
-	y := c.Apply(g.Input("x", graph.Batch, 3, 28, 28))
+	y := c.Forward(g.Input("x", graph.Batch, 3, 28, 28))
 	require.NoError(t, g.Err())
 	require.Equal(t, graph.Shape{graph.Batch, 8, 14, 14}, y.Shape())
 

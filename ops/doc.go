@@ -63,7 +63,7 @@
 //
 // # Errors
 //
-// Nothing panics on user input. Builders (BatchNorm.Apply, Conv, the
+// Nothing panics on user input. Builders (BatchNorm.Forward, Conv, the
 // pools, Dropout) record the first error in the graph (graph.Graph.Err)
 // and return a failed node, as graph's builders do; constructors
 // (NewBatchNorm, NewConv2D) return an error. Errors wrap graph.ErrShape,

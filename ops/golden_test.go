@@ -125,7 +125,7 @@ func replayBatchNorm(t *testing.T, c *bnCase) {
 	g, bn, tol := goldenLayer(t, c)
 	require.NotNil(t, c.X)
 	x := g.Input("x", c.X.Shape...)
-	y := bn.Apply(x)
+	y := bn.Forward(x)
 	up := g.Const(tensorOf(t, g.DType(), c.UpstreamGrad))
 	loss := graph.Sum(graph.Mul(y, up)) // dL/dy = upstream_grad
 	require.NoError(t, g.Err())
@@ -156,7 +156,7 @@ func replayBatchNormSequence(t *testing.T, c *bnCase) {
 	require.NotEmpty(t, c.Passes)
 	shape := append([]int{graph.Batch}, c.Passes[0].X.Shape[1:]...)
 	x := g.Input("x", shape...)
-	y := bn.Apply(x)
+	y := bn.Forward(x)
 	require.NoError(t, g.Err())
 	p, err := g.Compile(nil, y)
 	require.NoError(t, err)

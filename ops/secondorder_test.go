@@ -86,12 +86,12 @@ func TestNoSecondOrder(t *testing.T) {
 		"BatchNorm": func(s graph.Scope, x *graph.Node) *graph.Node {
 			bn, err := NewBatchNorm(s.Scope("bn"), 2, BatchNormConfig{})
 			require.NoError(t, err)
-			return bn.Apply(x)
+			return bn.Forward(x)
 		},
 		"Conv2D": func(s graph.Scope, x *graph.Node) *graph.Node {
 			c, err := NewConv2D(s.Scope("conv"), 2, 3, 3, Conv2DConfig{Padding: Both(1)})
 			require.NoError(t, err)
-			return c.Apply(x)
+			return c.Forward(x)
 		},
 		"MaxPool2D": func(s graph.Scope, x *graph.Node) *graph.Node {
 			return MaxPool2D(x, PoolConfig{Kernel: Both(2)})

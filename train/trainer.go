@@ -15,7 +15,7 @@ import (
 // program; Close releases it.
 type Trainer struct {
 	g       *graph.Graph
-	model   models.Model
+	model   models.Module
 	x, y    *graph.Node
 	out     *graph.Node
 	loss    *graph.Node
@@ -29,7 +29,7 @@ type Trainer struct {
 // New prepares to train m, whose parameters live in g, on examples shaped
 // like ds's: classification (SoftmaxCrossEntropy on the model's logits)
 // when ds has classes, regression (MSE) otherwise.
-func New(g *graph.Graph, m models.Model, ds *data.Dataset, cfg Config) (*Trainer, error) {
+func New(g *graph.Graph, m models.Module, ds *data.Dataset, cfg Config) (*Trainer, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
@@ -42,8 +42,8 @@ func New(g *graph.Graph, m models.Model, ds *data.Dataset, cfg Config) (*Trainer
 	t := &Trainer{g: g, model: m, classes: ds.Classes, cfg: cfg}
 	shape := append([]int{graph.Batch}, ds.X.Shape()[1:]...)
 	t.x = g.Input("x", shape...)
-	out, err := m.Forward(t.x)
-	if err != nil {
+	out := m.Forward(t.x)
+	if err := g.Err(); err != nil {
 		return nil, fmt.Errorf("train: New: %w", err)
 	}
 	t.out = out
@@ -57,6 +57,7 @@ func New(g *graph.Graph, m models.Model, ds *data.Dataset, cfg Config) (*Trainer
 		t.y = g.Input("y", append([]int{graph.Batch}, ds.Y.Shape()[1:]...)...)
 		t.loss = graph.MSE(out, t.y)
 	}
+	var err error
 	if t.prog, err = g.Compile(t.loss, t.out); err != nil {
 		return nil, fmt.Errorf("train: New: %w", err)
 	}

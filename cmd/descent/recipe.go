@@ -204,7 +204,7 @@ func (r *recipe) hyper() optimizers.Hyper {
 }
 
 // build creates the graph, the model, the optimizer and the schedule.
-func (r *recipe) build(s *sets) (*graph.Graph, models.Model, models.Spec, train.Config, error) {
+func (r *recipe) build(s *sets) (*graph.Graph, models.Module, models.Spec, train.Config, error) {
 	var cfg train.Config
 	dt, err := r.dtypeOf()
 	if err != nil {

@@ -37,10 +37,7 @@ func run(w io.Writer) (float64, error) {
 	}
 	x := g.Input("x", graph.Batch, 2)
 	y := g.Input("y", graph.Batch, 1)
-	pred, err := model.Forward(x)
-	if err != nil {
-		return 0, err
-	}
+	pred := model.Forward(x) // x @ W + b; a shape error would come back from Compile
 	loss := graph.MSE(pred, y)
 	prog, err := g.Compile(loss)
 	if err != nil {

@@ -7,13 +7,13 @@ import (
 	"github.com/descent-ml/descent/ops"
 )
 
-// bnLayer adapts ops.BatchNorm to models.Layer.
+// bnLayer adapts ops.BatchNorm to models.Module.
 type bnLayer struct{ *ops.BatchNorm }
 
 // batchNormLayer builds a golden batchnorm1d layer from its recorded
 // gamma, beta and running statistics.
 func batchNormLayer(s graph.Scope, key string, c int, eps, momentum float64,
-	set func(string, *graph.Param, golden.Array) error, gamma, beta, mean, variance golden.Array) (models.Layer, error) {
+	set func(string, *graph.Param, golden.Array) error, gamma, beta, mean, variance golden.Array) (models.Module, error) {
 	cfg := ops.BatchNormConfig{Eps: eps, Momentum: momentum, ZeroMomentum: momentum == 0}
 	bn, err := ops.NewBatchNorm(s, c, cfg)
 	if err != nil {
