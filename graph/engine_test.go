@@ -94,7 +94,11 @@ var engineCases = []opCase{
 	{name: "BroadcastTo", aShape: []int{3, 1}, lo: -1, hi: 1, f: func(g *Graph, a, _ *Node) *Node { return BroadcastTo(a, 2, 3, 4) }},
 	{name: "Squeeze/Unsqueeze", aShape: []int{3, 1, 2}, lo: -1, hi: 1, f: func(g *Graph, a, _ *Node) *Node { return Unsqueeze(Squeeze(a, 1), 0) }},
 	{name: "Reshape/-1", aShape: []int{2, 3, 2}, lo: -1, hi: 1, f: func(g *Graph, a, _ *Node) *Node { return Reshape(a, -1, 3) }},
+	{name: "Unflatten/FlattenAxes", aShape: []int{2, 6}, lo: -1, hi: 1, f: func(g *Graph, a, _ *Node) *Node {
+		return Mul(FlattenAxes(Transpose(Unflatten(a, -1, 2, -1), 0, 2, 1), 1, 2), Reshape(a, 2, 6))
+	}},
 	// Products.
+	{name: "MatMulTransB", aShape: []int{2, 3, 4}, bShape: []int{2, 5, 4}, lo: -1, hi: 1, f: func(g *Graph, a, b *Node) *Node { return MatMulTransB(a, b) }},
 	{name: "MatMul/batched", aShape: []int{2, 3, 4}, bShape: []int{2, 4, 5}, lo: -1, hi: 1, f: func(g *Graph, a, b *Node) *Node { return MatMul(a, b) }},
 	{name: "MatMul/broadcast-batch", aShape: []int{2, 1, 3, 4}, bShape: []int{3, 4, 2}, lo: -1, hi: 1, f: func(g *Graph, a, b *Node) *Node { return MatMul(a, b) }},
 	{name: "MatMul/seq-dense", aShape: []int{2, 3, 4}, bShape: []int{4, 5}, lo: -1, hi: 1, f: func(g *Graph, a, b *Node) *Node { return MatMul(a, b) }},
@@ -352,4 +356,21 @@ func TestEmbeddingPadding(t *testing.T) {
 	_, err = p.TrainStep(Feeds{})
 	require.NoError(t, err)
 	require.Equal(t, []float64{0, 0, 2, 2, 0, 0, 1, 1}, table.Param().Grad().Values())
+}
+
+// Arange follows an open dimension; CausalMask hides later keys.
+func TestArangeCausalMask(t *testing.T) {
+	g := newGraph64(t)
+	x := g.Input("x", Batch, Seq, 2)
+	pos := Arange(x, 1)
+	mask := CausalMask(MatMul(x, SwapAxes(x, -1, -2)))
+	require.NoError(t, g.Err())
+	require.Equal(t, Shape{Seq}, pos.Shape())
+	p, err := g.Compile(nil, pos, mask)
+	require.NoError(t, err)
+	require.NoError(t, p.Run(Eval, false, Feeds{x: randTensor(1, 0, 1, 2, 3, 2)}))
+	require.Equal(t, []float64{0, 1, 2}, p.Output(pos).Values())
+	require.Equal(t, []float64{0, 1, 1, 0, 0, 1, 0, 0, 0}, p.Output(mask).Values())
+	require.NoError(t, p.Run(Eval, false, Feeds{x: randTensor(1, 0, 1, 2, 2, 2)}))
+	require.Equal(t, []float64{0, 1}, p.Output(pos).Values())
 }

@@ -303,3 +303,35 @@ func (o oneHotOp) Forward(_ *Context, out *Tensor, in []*Tensor) error {
 	}
 	return nil
 }
+
+// Arange returns the Int positions 0, 1, ..., n-1 along dimension axis of
+// x, n that dimension's size (known when the program is compiled, so it
+// follows an open dimension such as Seq): positions for embeddings,
+// causal masks.
+func Arange(x *Node, axis int) *Node { return Apply(arangeOp{axis: axis}, x) }
+
+type arangeOp struct{ axis int }
+
+func (o arangeOp) String() string { return fmt.Sprintf("Arange(%d)", o.axis) }
+
+func (o arangeOp) Infer(in []Type) (Type, error) {
+	a, err := axis(o.axis, in[0].Shape.Rank())
+	if err != nil {
+		return Type{}, err
+	}
+	return Type{DType: Int, Shape: Shape{in[0].Shape[a]}}, nil
+}
+
+func (o arangeOp) Forward(_ *Context, out *Tensor, _ []*Tensor) error {
+	for i := range out.ints {
+		out.ints[i] = i
+	}
+	return nil
+}
+
+// CausalMask returns the Int mask [Tq, Tk] of the last two dimensions of
+// scores: 1 where the key comes after the query (k > q), which attention
+// hides (torch.triu(ones, diagonal=1)).
+func CausalMask(scores *Node) *Node {
+	return Greater(Unsqueeze(Arange(scores, -1), 0), Unsqueeze(Arange(scores, -2), 1))
+}

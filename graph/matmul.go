@@ -152,3 +152,7 @@ func (o matMulOp) Backward(b *Builder, in []*Sym, _, g *Sym) ([]*Sym, error) {
 	}
 	return []*Sym{b.SumTo(da, A.typ.Shape), b.SumTo(db, B.typ.Shape)}, b.Err()
 }
+
+// MatMulTransB returns a @ bᵀ, bᵀ b with its last two dimensions swapped,
+// without materialising the transpose (attention's q @ kᵀ).
+func MatMulTransB(a, b *Node) *Node { return Apply(matMulOp{transB: true}, a, b) }

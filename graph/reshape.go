@@ -245,3 +245,68 @@ func (o reshapeOp) Forward(_ *Context, out *Tensor, in []*Tensor) error {
 func (o reshapeOp) Backward(b *Builder, in []*Sym, _, g *Sym) ([]*Sym, error) {
 	return []*Sym{b.Reshape(g, in[0].typ.Shape)}, b.Err()
 }
+
+// Unflatten splits dimension axis of x into sizes (one may be -1, to
+// infer), keeping the others (torch.unflatten): [N, T, E] with axis -1 and
+// sizes (H, -1) gives [N, T, H, E/H], whatever N and T are.
+func Unflatten(x *Node, axis int, sizes ...int) *Node {
+	if x == nil || x.failed || x.g == nil {
+		return failNode(x, "Unflatten", fmt.Errorf("%w: nil input", ErrGraph))
+	}
+	r := x.typ.Shape.Rank()
+	a, err := axisOf(axis, r)
+	if err == nil {
+		err = checkSpec(Shape(sizes))
+	}
+	if err != nil {
+		return failNode(x, "Unflatten", err)
+	}
+	var spec Shape
+	var from []int
+	for i := 0; i < r; i++ {
+		if i == a {
+			for _, s := range sizes {
+				spec, from = append(spec, s), append(from, -1)
+			}
+			continue
+		}
+		spec, from = append(spec, 0), append(from, i)
+	}
+	return Apply(reshapeOp{spec: spec, from: from, name: fmt.Sprintf("Unflatten(%d, %v)", axis, sizes)}, x)
+}
+
+// FlattenAxes merges dimensions start..end (inclusive; negative count
+// from the end) of x into one (torch.flatten(x, start, end)).
+func FlattenAxes(x *Node, start, end int) *Node {
+	if x == nil || x.failed || x.g == nil {
+		return failNode(x, "FlattenAxes", fmt.Errorf("%w: nil input", ErrGraph))
+	}
+	r := x.typ.Shape.Rank()
+	s, err := axisOf(start, r)
+	var e int
+	if err == nil {
+		e, err = axisOf(end, r)
+	}
+	if err == nil && e < s {
+		err = shapeErr("FlattenAxes from %d to %d (want start <= end)", start, end)
+	}
+	if err != nil {
+		return failNode(x, "FlattenAxes", err)
+	}
+	var spec Shape
+	var from []int
+	for i := 0; i < r; i++ {
+		switch {
+		case i == s:
+			spec, from = append(spec, Unknown), append(from, -1)
+		case i > s && i <= e:
+		default:
+			spec, from = append(spec, 0), append(from, i)
+		}
+	}
+	return Apply(reshapeOp{spec: spec, from: from, name: fmt.Sprintf("Flatten(%d..%d)", start, end)}, x)
+}
+
+// axisOf is axis as a package-level helper name clash-free for callers
+// with a parameter named axis.
+func axisOf(a, r int) (int, error) { return axis(a, r) }

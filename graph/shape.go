@@ -194,8 +194,10 @@ func axesOf(axes []int, r int) ([]int, error) {
 }
 
 // broadcastDim combines one dimension of two operands by NumPy's rules: equal
-// sizes, or 1 against anything. An Unknown size is checked when the program
-// is compiled; two different open dimensions are an error.
+// sizes, or 1 against anything. An open or Unknown size against a concrete
+// one takes the concrete size here and is checked when the program is
+// compiled, where every size is known; two different open dimensions are
+// an error (they name different sizes).
 func broadcastDim(a, b int) (int, bool) {
 	switch {
 	case a == b:
@@ -204,9 +206,9 @@ func broadcastDim(a, b int) (int, bool) {
 		return b, true
 	case b == 1:
 		return a, true
-	case a == Unknown && !isOpen(b):
+	case a < 0 && b > 0:
 		return b, true
-	case b == Unknown && !isOpen(a):
+	case b < 0 && a > 0:
 		return a, true
 	case a == Unknown || b == Unknown:
 		return Unknown, true

@@ -94,6 +94,8 @@ const (
 	ReLU     Activation = "relu"
 	Tanh     Activation = "tanh"
 	Sigmoid  Activation = "sigmoid"
+	GELU     Activation = "gelu" // exact (erf) form
+	SiLU     Activation = "silu"
 	Identity Activation = "identity"
 )
 
@@ -102,10 +104,10 @@ func ParseActivation(s string) (Activation, error) {
 	switch a := Activation(s); a {
 	case "":
 		return ReLU, nil
-	case ReLU, Tanh, Sigmoid, Identity:
+	case ReLU, Tanh, Sigmoid, GELU, SiLU, Identity:
 		return a, nil
 	}
-	return "", fmt.Errorf("models: unknown activation %q (want relu, tanh, sigmoid or identity)", s)
+	return "", fmt.Errorf("models: unknown activation %q (want relu, tanh, sigmoid, gelu, silu or identity)", s)
 }
 
 // Forward applies the nonlinearity.
@@ -115,6 +117,10 @@ func (a Activation) Forward(x *graph.Node) *graph.Node {
 		return graph.Tanh(x)
 	case Sigmoid:
 		return graph.Sigmoid(x)
+	case GELU:
+		return graph.GELU(x)
+	case SiLU:
+		return graph.SiLU(x)
 	case Identity:
 		return x
 	}
