@@ -74,6 +74,9 @@ func NewCNN(g *graph.Graph, cfg CNNConfig) (*CNN, error) {
 	if len(cfg.Image) != 3 || cfg.Image[0] <= 0 || cfg.Image[1] <= 0 || cfg.Image[2] <= 0 {
 		return nil, fmt.Errorf("models: NewCNN: image %v (want [channels height width])", cfg.Image)
 	}
+	if _, err := size(cfg.Image...); err != nil {
+		return nil, fmt.Errorf("models: NewCNN: image: %w", err)
+	}
 	if cfg.Classes < 2 {
 		return nil, fmt.Errorf("models: NewCNN: %d classes (want at least 2)", cfg.Classes)
 	}
@@ -123,7 +126,10 @@ func NewCNN(g *graph.Graph, cfg CNNConfig) (*CNN, error) {
 		}
 	}
 	m.Layers = append(m.Layers, Flatten{})
-	in := c * h * w
+	in, err := size(c, h, w)
+	if err != nil {
+		return nil, fmt.Errorf("models: NewCNN: flattened features: %w", err)
+	}
 	for j, width := range append(append([]int(nil), dense...), cfg.Classes) {
 		d, err := NewDense(s.Scope(fmt.Sprintf("dense%d", j)), in, width, DenseConfig{NoBias: cfg.BatchNorm && j < len(dense)})
 		if err != nil {
@@ -150,8 +156,29 @@ func NewCNN(g *graph.Graph, cfg CNNConfig) (*CNN, error) {
 }
 
 func newCNNFromSpec(g *graph.Graph, s Spec) (Module, error) {
-	if len(s.Image) == 3 && s.In != s.Image[0]*s.Image[1]*s.Image[2] {
-		return nil, fmt.Errorf("models: Build: cnn: %d input features for image %v", s.In, s.Image)
+	if len(s.Image) == 3 {
+		n, err := size(s.Image...)
+		if err != nil {
+			return nil, fmt.Errorf("models: Build: cnn: image: %w", err)
+		}
+		if s.In != n {
+			return nil, fmt.Errorf("models: Build: cnn: %w: %d input features for image %v (want %d)", graph.ErrShape, s.In, s.Image, n)
+		}
 	}
 	return NewCNN(g, CNNConfig{Image: s.Image, Classes: s.Out, Preset: s.Preset, BatchNorm: s.BatchNorm, Dropout: s.Dropout})
+}
+
+// size is the product of dims, checked: an error wrapping graph.ErrShape
+// when a dimension is not positive or the product exceeds
+// graph.MaxElements (so it cannot overflow int).
+func size(dims ...int) (int, error) {
+	n := 1
+	for _, d := range dims {
+		if d <= 0 || n > graph.MaxElements/d {
+			return 0, fmt.Errorf("%w: sizes %v (want positive, with a product of at most graph.MaxElements = %d)",
+				graph.ErrShape, dims, graph.MaxElements)
+		}
+		n *= d
+	}
+	return n, nil
 }

@@ -50,6 +50,9 @@ func NewDense(s graph.Scope, in, out int, cfg DenseConfig) (*Dense, error) {
 		init = graph.HeUniform{He: graph.He{A: math.Sqrt(5)}}
 	}
 	d := &Dense{In: in, Out: out, W: s.Param("w", []int{in, out}, init)}
+	if err := s.Graph().Err(); err != nil {
+		return nil, err // no bias: a weight too large to create may have a bias too large to allocate
+	}
 	if !cfg.NoBias {
 		binit := cfg.BiasInit
 		if binit == nil {

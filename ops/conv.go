@@ -75,7 +75,7 @@ func NewConv2D(s graph.Scope, in, out, kernel int, cfg Conv2DConfig) (*Conv2D, e
 		init = graph.HeUniform{He: graph.He{A: math.Sqrt(5)}}
 	}
 	c.w = s.Param("w", []int{out, in, kernel, kernel}, init)
-	if !cfg.NoBias {
+	if !cfg.NoBias && !c.w.Failed() { // a weight too large to create: no bias allocated in vain
 		bi := cfg.BiasInit
 		if bi == nil {
 			bound := 1 / math.Sqrt(float64(in*kernel*kernel))
