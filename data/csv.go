@@ -70,8 +70,9 @@ func LoadCSV(path string, cfg CSVConfig) (*Dataset, error) {
 // dataset's Name. The first row is the header of unique column names;
 // every other row has one field per column. Feature values and regression
 // targets are numbers as strconv.ParseFloat reads them (surrounding spaces
-// ignored); empty, NaN and infinite values are errors. Every error is a
-// *FileError giving the line (the header is line 1) and the column.
+// ignored); empty, NaN and infinite values are errors, and so are values
+// that overflow float32 when DType is Float32. Every error is a *FileError
+// giving the line (the header is line 1) and the column.
 func ReadCSV(r io.Reader, name string, cfg CSVConfig) (*Dataset, error) {
 	dt, err := floatDType("ReadCSV", cfg.DType)
 	if err != nil {
@@ -147,7 +148,7 @@ func ReadCSV(r io.Reader, name string, cfg CSVConfig) (*Dataset, error) {
 			return nil, fail(line, "", "%d fields (want %d, as in the header)", len(rec), len(cols))
 		}
 		for _, c := range feats {
-			v, msg := parseNumber(rec[c])
+			v, msg := parseNumber(rec[c], dt)
 			if msg != "" {
 				l, _ := cr.FieldPos(c)
 				return nil, fail(l, cols[c], "%s", msg)
@@ -155,7 +156,7 @@ func ReadCSV(r io.Reader, name string, cfg CSVConfig) (*Dataset, error) {
 			x = append(x, v)
 		}
 		if cfg.Task == Regression {
-			v, msg := parseNumber(rec[target])
+			v, msg := parseNumber(rec[target], dt)
 			if msg != "" {
 				l, _ := cr.FieldPos(target)
 				return nil, fail(l, cols[target], "%s", msg)
@@ -231,8 +232,8 @@ func featureColumns(cfg CSVConfig, cols []string, index map[string]int, target i
 	return feats, nil
 }
 
-// parseNumber parses a finite number; msg says why s is not one.
-func parseNumber(s string) (v float64, msg string) {
+// parseNumber parses a number finite in dtype dt; msg says why s is not one.
+func parseNumber(s string, dt graph.DType) (v float64, msg string) {
 	t := strings.TrimSpace(s)
 	if t == "" {
 		return 0, "empty value (missing values are not supported)"
@@ -243,6 +244,9 @@ func parseNumber(s string) (v float64, msg string) {
 	}
 	if math.IsNaN(v) || math.IsInf(v, 0) {
 		return 0, fmt.Sprintf("%q is not a finite number", s)
+	}
+	if dt == graph.Float32 && math.IsInf(float64(float32(v)), 0) {
+		return 0, fmt.Sprintf("%q overflows float32 (want a magnitude of at most %g, or float64 data)", s, math.MaxFloat32)
 	}
 	return v, ""
 }
