@@ -66,38 +66,6 @@ func TestParseIDX(t *testing.T) {
 	}
 }
 
-// FuzzParseIDX feeds arbitrary bytes to every parser of IDX and gzip data:
-// none may panic, and what they accept must be consistent.
-func FuzzParseIDX(f *testing.F) {
-	img := idxFile(mnistImageMagic, []uint32{1, 28, 28}, make([]byte, 784))
-	lbl := idxFile(mnistLabelMagic, []uint32{3}, []byte{0, 9, 4})
-	f.Add(img)
-	f.Add(lbl)
-	f.Add(gzipBytes(f, lbl))
-	f.Add(idxFile(mnistImageMagic, []uint32{2, 28, 28}, make([]byte, 784)))
-	f.Add(idxFile(mnistLabelMagic, []uint32{2}, []byte{10, 1}))
-	f.Add([]byte{0, 0, 8, 255})
-	f.Add([]byte{})
-	f.Fuzz(func(t *testing.T, b []byte) {
-		if idx, err := ParseIDX(b); err == nil {
-			require.Len(t, idx.Data, product(idx.Dims))
-		} else {
-			require.ErrorIs(t, err, ErrFormat)
-		}
-		if n, pixels, err := parseMNISTImages(b); err == nil {
-			require.Len(t, pixels, n*MNISTFeatures)
-		}
-		if labels, err := parseMNISTLabels(b); err == nil {
-			for _, l := range labels {
-				require.True(t, l >= 0 && l < MNISTClasses)
-			}
-		}
-		if out, err := gunzip(b); err == nil {
-			_, _ = ParseIDX(out)
-		}
-	})
-}
-
 func TestGunzip(t *testing.T) {
 	payload := bytes.Repeat([]byte("descent"), 1000)
 	z := gzipBytes(t, payload)
