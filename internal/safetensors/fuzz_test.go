@@ -13,20 +13,9 @@ import (
 //
 //	go test -fuzz FuzzDecode -fuzztime 20s ./internal/safetensors
 func FuzzDecode(f *testing.F) {
-	f.Add(handFile())
-	f.Add(rawFile(`{}`, nil))
-	f.Add(rawFile(`{"e":{"dtype":"F64","shape":[0,4],"data_offsets":[0,0]},"s":{"dtype":"F32","shape":[],"data_offsets":[0,4]}}`, make([]byte, 4)))
-	f.Add(rawFile(`{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}}`, make([]byte, 12)))
-	f.Add(rawFile(`{"ids":{"dtype":"I64","shape":[1],"data_offsets":[0,8]},"__metadata__":{"k":"v"}}`, make([]byte, 8)))
-	var buf bytes.Buffer
-	if err := Encode(&buf, []Named{
-		{"mlp/dense0/w", f32(f, []float32{1, 2, 3, 4, 5, 6}, 2, 3)},
-		{"mlp/dense0/b", f64(f, []float64{-1, 0.5}, 2)},
-	}, map[string]string{"step": "7"}); err != nil {
-		f.Fatal(err)
+	for _, b := range decodeSeeds(f) {
+		f.Add(b)
 	}
-	f.Add(buf.Bytes())
-
 	f.Fuzz(func(t *testing.T, data []byte) {
 		file, err := DecodeBytes(data)
 		if err != nil {
@@ -66,4 +55,23 @@ func FuzzDecode(f *testing.F) {
 			}
 		}
 	})
+}
+
+// decodeSeeds are FuzzDecode's seeds (also in testdata/fuzz/FuzzDecode).
+func decodeSeeds(tb testing.TB) [][]byte {
+	seeds := [][]byte{
+		handFile(),
+		rawFile(`{}`, nil),
+		rawFile(`{"e":{"dtype":"F64","shape":[0,4],"data_offsets":[0,0]},"s":{"dtype":"F32","shape":[],"data_offsets":[0,4]}}`, make([]byte, 4)),
+		rawFile(`{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}}`, make([]byte, 12)),
+		rawFile(`{"ids":{"dtype":"I64","shape":[1],"data_offsets":[0,8]},"__metadata__":{"k":"v"}}`, make([]byte, 8)),
+	}
+	var buf bytes.Buffer
+	if err := Encode(&buf, []Named{
+		{"mlp/dense0/w", f32(tb, []float32{1, 2, 3, 4, 5, 6}, 2, 3)},
+		{"mlp/dense0/b", f64(tb, []float64{-1, 0.5}, 2)},
+	}, map[string]string{"step": "7"}); err != nil {
+		tb.Fatal(err)
+	}
+	return append(seeds, buf.Bytes())
 }
