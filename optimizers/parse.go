@@ -105,10 +105,12 @@ func ParseSchedule(spec string) (ScheduleSpec, error) {
 }
 
 // splitSpec splits at '+' and ',' but keeps a multistep milestone list
-// whole: a piece that starts with a digit continues the previous one.
+// whole: a piece that starts with a digit continues the previous one. A
+// '+' in an exponent ("exp:1e+21", as String writes large values) does not
+// split.
 func splitSpec(spec string) []string {
 	var parts []string
-	for _, plus := range strings.Split(spec, "+") {
+	for _, plus := range splitPlus(spec) {
 		for _, p := range strings.Split(plus, ",") {
 			p = strings.TrimSpace(p)
 			if p == "" {
@@ -122,6 +124,24 @@ func splitSpec(spec string) []string {
 		}
 	}
 	return parts
+}
+
+// splitPlus splits s at every '+' that is not the sign of an exponent,
+// i.e. not right after an 'e' or 'E' that follows a digit or a '.'.
+func splitPlus(s string) []string {
+	var out []string
+	start := 0
+	for i := 0; i < len(s); i++ {
+		if s[i] != '+' {
+			continue
+		}
+		if i >= 2 && (s[i-1] == 'e' || s[i-1] == 'E') && (s[i-2] >= '0' && s[i-2] <= '9' || s[i-2] == '.') {
+			continue
+		}
+		out = append(out, s[start:i])
+		start = i + 1
+	}
+	return append(out, s[start:])
 }
 
 func fields(part string) (string, []string) {

@@ -172,6 +172,12 @@ func TestParseSchedule(t *testing.T) {
 		{"warmup:5", optimizers.ScheduleSpec{Schedule: optimizers.Warmup{Steps: 5, Then: optimizers.Constant{}}}, "warmup:5,constant"},
 		{"warmup:5,cosine:50", optimizers.ScheduleSpec{Schedule: optimizers.Warmup{Steps: 5, Then: optimizers.Cosine{TMax: 50}}}, "warmup:5,cosine:50:0"},
 		{"warmup:5+multistep:30,60:0.1", optimizers.ScheduleSpec{Schedule: optimizers.Warmup{Steps: 5, Then: optimizers.MultiStep{Milestones: []int{30, 60}, Gamma: 0.1}}}, "warmup:5,multistep:30,60:0.1"},
+		// String writes large values with an exponent sign, which must not split the spec.
+		{"exp:1e21", optimizers.ScheduleSpec{Schedule: optimizers.Exponential{Gamma: 1e21}}, "exp:1e+21"},
+		{"exp:1E+21", optimizers.ScheduleSpec{Schedule: optimizers.Exponential{Gamma: 1e21}}, "exp:1e+21"},
+		{"warmup:2+step:3:2.5e+30", optimizers.ScheduleSpec{Schedule: optimizers.Warmup{Steps: 2, Then: optimizers.StepDecay{StepSize: 3, Gamma: 2.5e30}}}, "warmup:2,step:3:2.5e+30"},
+		{"warmup:2,multistep:1,4:.5e+22", optimizers.ScheduleSpec{Schedule: optimizers.Warmup{Steps: 2, Then: optimizers.MultiStep{Milestones: []int{1, 4}, Gamma: 5e21}}}, "warmup:2,multistep:1,4:5e+21"},
+		{"cosine:5:1e+22", optimizers.ScheduleSpec{Schedule: optimizers.Cosine{TMax: 5, EtaMin: 1e22}}, "cosine:5:1e+22"},
 		{"plateau", optimizers.ScheduleSpec{Plateau: plateau(0.1, 10)}, "plateau:0.1:10"},
 		{"plateau:0.5", optimizers.ScheduleSpec{Plateau: plateau(0.5, 10)}, "plateau:0.5:10"},
 		{"plateau:0.5:3", optimizers.ScheduleSpec{Plateau: plateau(0.5, 3)}, "plateau:0.5:3"},
@@ -209,6 +215,7 @@ func TestParseSchedule(t *testing.T) {
 		{"warmup:5,plateau", optimizers.ErrSchedule},
 		{"warmup:0,cosine:5", optimizers.ErrHyper},
 		{"plateau:1", optimizers.ErrHyper},
+		{"warmup:5+cosine+exp:0.9", optimizers.ErrSchedule}, // "cosine" ends in e: the '+' splits
 	}
 	for _, c := range bad {
 		_, err := optimizers.ParseSchedule(c.spec)
