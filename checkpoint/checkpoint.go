@@ -104,6 +104,12 @@ func Load(path string) (*File, error) {
 	if err != nil {
 		return nil, fmt.Errorf("checkpoint: Load: %w: %w", ErrCorrupt, err)
 	}
+	return fromSafetensors(path, sf)
+}
+
+// fromSafetensors checks the decoded file read from path and sorts its
+// tensors and metadata (Load's work after reading).
+func fromSafetensors(path string, sf *safetensors.File) (*File, error) {
 	bad := func(format string, args ...any) error {
 		return fmt.Errorf("checkpoint: Load: %s: %w: %s", path, ErrCorrupt, fmt.Sprintf(format, args...))
 	}
