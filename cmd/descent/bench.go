@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -33,27 +34,44 @@ curves per problem.
 
 The full benchmark suite is "go test ./bench -bench .".`
 
-func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+// benchArgs holds bench's flags.
+type benchArgs struct {
+	sizes, problems, names, plotDir, dataDir string
+	budget                                   time.Duration
+	epochs                                   int
+	seed                                     uint64
+	lr                                       float64
+}
+
+// benchFlags defines bench's flags (parsed without running by FuzzArgs);
+// the benchmark's name follows them.
+func benchFlags(stdout, stderr io.Writer) (*flag.FlagSet, *benchArgs) {
 	fs := newFlagSet("bench", benchSynopsis, stdout, stderr)
-	sizes := fs.String("sizes", "64,128,256,512,1024", "matmul: matrix sizes n (n×n by n×n)")
-	budget := fs.Duration("time", 300*time.Millisecond, "matmul: time spent measuring each size")
-	problems := fs.String("problems", "linear,moons,spirals,mnist-softmax", "optimizers: problems (linear, moons, spirals, mnist-softmax, mnist-mlp)")
-	names := fs.String("optimizers", strings.Join(optimizers.Names()[1:], ","), "optimizers: contenders")
-	epochs := fs.Int("epochs", 10, "optimizers: epochs per run")
-	seed := fs.Uint64("seed", 1, "optimizers: seed of weights and data order")
-	lr := fs.Float64("lr", 0, "optimizers: one learning rate for every contender (0: each one's default)")
-	plotDir := fs.String("plot-dir", "", "optimizers: write DIR/<problem>.png")
-	dataDir := fs.String("data-dir", "", "optimizers: folder with MNIST's IDX files")
+	a := &benchArgs{}
+	fs.StringVar(&a.sizes, "sizes", "64,128,256,512,1024", "matmul: matrix sizes n (n×n by n×n)")
+	fs.DurationVar(&a.budget, "time", 300*time.Millisecond, "matmul: time spent measuring each size")
+	fs.StringVar(&a.problems, "problems", "linear,moons,spirals,mnist-softmax", "optimizers: problems (linear, moons, spirals, mnist-softmax, mnist-mlp)")
+	fs.StringVar(&a.names, "optimizers", strings.Join(optimizers.Names()[1:], ","), "optimizers: contenders")
+	fs.IntVar(&a.epochs, "epochs", 10, "optimizers: epochs per run")
+	fs.Uint64Var(&a.seed, "seed", 1, "optimizers: seed of weights and data order")
+	fs.Float64Var(&a.lr, "lr", 0, "optimizers: one learning rate for every contender (0: each one's default)")
+	fs.StringVar(&a.plotDir, "plot-dir", "", "optimizers: write DIR/<problem>.png")
+	fs.StringVar(&a.dataDir, "data-dir", "", "optimizers: folder with MNIST's IDX files")
+	return fs, a
+}
+
+func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs, a := benchFlags(stdout, stderr)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() == 1 && fs.Arg(0) == "optimizers" {
-		return raceOptimizers(ctx, stdout, *problems, *names, *epochs, *seed, *lr, *plotDir, *dataDir)
+		return raceOptimizers(ctx, stdout, a.problems, a.names, a.epochs, a.seed, a.lr, a.plotDir, a.dataDir)
 	}
 	if fs.NArg() != 1 || fs.Arg(0) != "matmul" {
 		return fmt.Errorf("bench: want a benchmark name: matmul or optimizers")
 	}
-	ns, err := intList(*sizes)
+	ns, err := intList(a.sizes)
 	if err != nil {
 		return fmt.Errorf("--sizes: %w", err)
 	}
@@ -75,9 +93,9 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			}
 			var g float64
 			if dt == "f32" {
-				g = measure[float32](n, *budget)
+				g = measure[float32](n, a.budget)
 			} else {
-				g = measure[float64](n, *budget)
+				g = measure[float64](n, a.budget)
 			}
 			rows = append(rows, row{dt, n, g})
 			best[dt] = max(best[dt], g)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 
@@ -14,19 +15,32 @@ recipe (same flags as train) from scratch on K-1 of them and validates on
 the held-out one, for each fold in turn; prints each fold's validation loss
 and accuracy, then their mean and standard deviation.`
 
-func runCV(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+// cvArgs holds cv's flags: the recipe and the number of folds.
+type cvArgs struct {
+	recipe
+	folds int
+}
+
+// cvFlags defines cv's flags (parsed without running by FuzzArgs).
+func cvFlags(stdout, stderr io.Writer) (*flag.FlagSet, *cvArgs) {
 	fs := newFlagSet("cv", cvSynopsis, stdout, stderr)
-	var r recipe
-	r.register(fs)
-	k := fs.Int("folds", 5, "number of folds K (>= 2)")
+	a := &cvArgs{}
+	a.register(fs)
+	fs.IntVar(&a.folds, "folds", 5, "number of folds K (>= 2)")
+	return fs, a
+}
+
+func runCV(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs, a := cvFlags(stdout, stderr)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
+	r := &a.recipe
 	s, err := r.load()
 	if err != nil {
 		return err
 	}
-	folds, err := data.KFold(s.train.Len(), *k, r.seed)
+	folds, err := data.KFold(s.train.Len(), a.folds, r.seed)
 	if err != nil {
 		return fmt.Errorf("--folds: %w", err)
 	}

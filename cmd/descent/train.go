@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"math"
@@ -21,18 +22,34 @@ mean squared error. Metrics go to stdout, a progress bar to stderr when it
 is a terminal. Ctrl-C stops after the current step, writing a checkpoint
 when --checkpoint-dir is set; --resume continues such a run bit-identically.`
 
-func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+// trainArgs holds train's flags: the recipe and the run's outputs.
+type trainArgs struct {
+	recipe
+	ckptDir       string
+	ckptEvery     int
+	resume        bool
+	metrics, plot string
+}
+
+// trainFlags defines train's flags (parsed without running by FuzzArgs).
+func trainFlags(stdout, stderr io.Writer) (*flag.FlagSet, *trainArgs) {
 	fs := newFlagSet("train", trainSynopsis, stdout, stderr)
-	var r recipe
-	r.register(fs)
-	ckptDir := fs.String("checkpoint-dir", "", "write DIR/last.safetensors every --checkpoint-every epochs and on Ctrl-C, DIR/best.safetensors on each validation improvement")
-	ckptEvery := fs.Int("checkpoint-every", 1, "epochs between checkpoints")
-	resume := fs.Bool("resume", false, "continue from --checkpoint-dir's last.safetensors")
-	metrics := fs.String("metrics", "", "write per-epoch metrics to FILE (.csv, or JSON lines)")
-	plot := fs.String("plot", "", "write a PNG of loss and accuracy per epoch to FILE")
+	a := &trainArgs{}
+	a.register(fs)
+	fs.StringVar(&a.ckptDir, "checkpoint-dir", "", "write DIR/last.safetensors every --checkpoint-every epochs and on Ctrl-C, DIR/best.safetensors on each validation improvement")
+	fs.IntVar(&a.ckptEvery, "checkpoint-every", 1, "epochs between checkpoints")
+	fs.BoolVar(&a.resume, "resume", false, "continue from --checkpoint-dir's last.safetensors")
+	fs.StringVar(&a.metrics, "metrics", "", "write per-epoch metrics to FILE (.csv, or JSON lines)")
+	fs.StringVar(&a.plot, "plot", "", "write a PNG of loss and accuracy per epoch to FILE")
+	return fs, a
+}
+
+func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs, a := trainFlags(stdout, stderr)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
+	r := &a.recipe
 	start := time.Now()
 	s, err := r.load()
 	if err != nil {
@@ -47,8 +64,8 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	test := rest[0]
-	cfg.CheckpointDir, cfg.CheckpointEvery, cfg.Resume = *ckptDir, *ckptEvery, *resume
-	cfg.MetricsPath, cfg.PlotPath = *metrics, *plot
+	cfg.CheckpointDir, cfg.CheckpointEvery, cfg.Resume = a.ckptDir, a.ckptEvery, a.resume
+	cfg.MetricsPath, cfg.PlotPath = a.metrics, a.plot
 	cfg.Log = stdout
 	if !r.quiet && isTerminal(stderr) {
 		cfg.Progress = stderr
@@ -77,8 +94,8 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if h.StoppedEarly {
 		fmt.Fprintf(stdout, "early stopping after epoch %d (best epoch %d)\n", len(h.Epochs), h.BestEpoch)
 	}
-	if *plot != "" {
-		fmt.Fprintf(stdout, "plot written to %s\n", *plot)
+	if a.plot != "" {
+		fmt.Fprintf(stdout, "plot written to %s\n", a.plot)
 	}
 	final, what := test, "test"
 	if final == nil {
