@@ -71,9 +71,9 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if fs.NArg() != 1 || fs.Arg(0) != "matmul" {
 		return fmt.Errorf("bench: want a benchmark name: matmul or optimizers")
 	}
-	ns, err := intList(a.sizes)
+	ns, err := benchSizes(a.sizes)
 	if err != nil {
-		return fmt.Errorf("--sizes: %w", err)
+		return err
 	}
 	fmt.Fprintf(stdout, "backend: %s, GOMAXPROCS %d\n", blas.Name(), runtime.GOMAXPROCS(0))
 	if h := blas.Hint(); h != "" {
@@ -107,6 +107,24 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		fmt.Fprintf(tw, "%s\t%d\t%.1f\t%.0f%%\t\n", r.dtype, r.n, r.gflops, 100*r.gflops/best[r.dtype])
 	}
 	return tw.Flush()
+}
+
+// maxBenchSize bounds a matmul benchmark's n: three 16384×16384 float64
+// matrices take 6 GiB.
+const maxBenchSize = 16384
+
+// benchSizes reads --sizes: matrix sizes n from 1 to maxBenchSize.
+func benchSizes(s string) ([]int, error) {
+	ns, err := intList(s)
+	if err != nil {
+		return nil, fmt.Errorf("--sizes: %w", err)
+	}
+	for _, n := range ns {
+		if n > maxBenchSize {
+			return nil, fmt.Errorf("--sizes: %d is too large (want n <= %d: the benchmark allocates three n×n matrices)", n, maxBenchSize)
+		}
+	}
+	return ns, nil
 }
 
 // measure returns the median GFLOP/s of n×n products over batches of runs.

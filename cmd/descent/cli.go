@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 
 	"golang.org/x/term"
@@ -90,16 +91,16 @@ func isTerminal(w io.Writer) bool {
 	return ok && term.IsTerminal(int(f.Fd())) && os.Getenv("CI") == ""
 }
 
-// intList parses "256,128".
+// intList parses "256,128": comma-separated decimal integers > 0.
 func intList(s string) ([]int, error) {
 	if strings.TrimSpace(s) == "" {
 		return nil, nil
 	}
 	var out []int
 	for _, p := range strings.Split(s, ",") {
-		var v int
-		if _, err := fmt.Sscan(strings.TrimSpace(p), &v); err != nil || v <= 0 {
-			return nil, fmt.Errorf("%q is not a list of positive integers (e.g. 256,128)", s)
+		v, err := strconv.Atoi(strings.TrimSpace(p)) // the whole field: not "128x"
+		if err != nil || v <= 0 {
+			return nil, fmt.Errorf("%q is not a list of positive integers (e.g. 256,128): %q is not one", s, p)
 		}
 		out = append(out, v)
 	}
