@@ -58,7 +58,10 @@ type Batcher struct {
 	curIdx  []int
 }
 
-type batchBuf struct{ x, y *graph.Tensor }
+type batchBuf struct {
+	x, y  *graph.Tensor
+	trims map[int]*graph.Tensor // sequence sets: X trimmed to each length met
+}
 
 // NewBatcher validates ds and cfg and allocates the batch buffers.
 func NewBatcher(ds *Dataset, cfg BatchConfig) (*Batcher, error) {
@@ -97,7 +100,7 @@ func newBatchBuf(ds *Dataset, rows int) (batchBuf, error) {
 	if err != nil {
 		return batchBuf{}, err
 	}
-	return batchBuf{x, y}, nil
+	return batchBuf{x: x, y: y}, nil
 }
 
 // Next moves to the next batch and reports whether there is one; it
@@ -113,16 +116,50 @@ func (b *Batcher) Next() bool {
 		return false
 	}
 	k := min(b.size, rest)
-	buf := b.full
+	buf := &b.full
 	if k < b.size {
-		buf = b.part
+		buf = &b.part
 	}
 	idx := b.order[b.pos : b.pos+k]
-	gather(buf.x, b.ds.X, idx)
 	gather(buf.y, b.ds.Y, idx)
 	b.pos += k
-	b.cur, b.curIdx = buf, idx
+	b.cur, b.curIdx = *buf, idx
+	if b.ds.Sequence {
+		b.cur.x = trimmed(buf, b.ds.X, idx)
+		return true
+	}
+	gather(buf.x, b.ds.X, idx)
 	return true
+}
+
+// trimmed gathers the token sequences idx of x into buf, trimmed to the
+// longest (the columns after it are padding, 0, in every row), and returns
+// them as [len(idx), longest]. The view for each length is made once.
+func trimmed(buf *batchBuf, x *graph.Tensor, idx []int) *graph.Tensor {
+	src, t := ints(x), x.Shape()[1]
+	longest := 1
+	for _, j := range idx {
+		row := src[j*t : (j+1)*t]
+		for c := t - 1; c >= longest; c-- {
+			if row[c] != 0 {
+				longest = c + 1
+				break
+			}
+		}
+	}
+	dst := ints(buf.x)
+	for i, j := range idx {
+		copy(dst[i*longest:(i+1)*longest], src[j*t:j*t+longest])
+	}
+	v, ok := buf.trims[longest]
+	if !ok {
+		if buf.trims == nil {
+			buf.trims = map[int]*graph.Tensor{}
+		}
+		v, _ = graph.FromInts(dst[:len(idx)*longest], len(idx), longest) // a size that fits buf.x
+		buf.trims[longest] = v
+	}
+	return v
 }
 
 // beginEpoch starts the next epoch, drawing its order when shuffling.

@@ -8,14 +8,22 @@ import (
 
 // Dataset is a set of N examples held in two tensors.
 //
-// X is [N, features...] of dtype Float32 or Float64. Y holds the targets:
-// for classification (Classes > 0) an Int tensor [N] of labels in
-// 0..Classes-1; for regression (Classes == 0) a tensor [N, k] of X's dtype.
+// X is [N, features...]: Float32 or Float64 features, or Int ids (token
+// sequences, user and item ids). Y holds the targets: for classification
+// (Classes > 0) an Int tensor [N] of labels in 0..Classes-1; for
+// regression (Classes == 0) a float tensor [N, k].
 type Dataset struct {
 	Name    string
 	X       *graph.Tensor
 	Y       *graph.Tensor
 	Classes int
+
+	// Sequence marks X as Int token sequences [N, T] padded at the end
+	// with token 0: a Batcher trims each batch to its longest sequence.
+	Sequence bool
+	// Categories names the ids of each column of an Int X [N, k] when the
+	// source had names (a ratings file's users and items); may be nil.
+	Categories [][]string
 
 	// FeatureNames names the columns of a two-dimensional X (CSV); may be nil.
 	FeatureNames []string
@@ -41,8 +49,11 @@ func (d *Dataset) Validate() error {
 		return fmt.Errorf("data: %s: %w: nil dataset or tensor", fn, ErrFormat)
 	}
 	xs, ys := d.X.Shape(), d.Y.Shape()
-	if !d.X.DType().IsFloat() {
-		return fmt.Errorf("data: %s: %w: X dtype %v (want float32 or float64)", fn, ErrFormat, d.X.DType())
+	if d.X.DType() != graph.Float32 && d.X.DType() != graph.Float64 && d.X.DType() != graph.Int {
+		return fmt.Errorf("data: %s: %w: X dtype %v (want float32, float64 or int)", fn, ErrFormat, d.X.DType())
+	}
+	if d.Sequence && (d.X.DType() != graph.Int || xs.Rank() != 2) {
+		return fmt.Errorf("data: %s: %w: a sequence set's X is %v %v (want int [N, T] tokens)", fn, ErrFormat, d.X.DType(), xs)
 	}
 	if xs.Rank() < 2 {
 		return fmt.Errorf("data: %s: %w: X shape %v (want [N, features...])", fn, ErrFormat, xs)
@@ -62,9 +73,13 @@ func (d *Dataset) Validate() error {
 			}
 		}
 	default:
-		if d.Y.DType() != d.X.DType() || ys.Rank() != 2 || ys[0] != n {
-			return fmt.Errorf("data: %s: %w: Y is %v %v (want %v [%d, k] regression targets)",
-				fn, ErrFormat, d.Y.DType(), ys, d.X.DType(), n)
+		if !d.Y.DType().IsFloat() || (d.X.DType().IsFloat() && d.Y.DType() != d.X.DType()) || ys.Rank() != 2 || ys[0] != n {
+			want := d.X.DType().String()
+			if !d.X.DType().IsFloat() {
+				want = "float"
+			}
+			return fmt.Errorf("data: %s: %w: Y is %v %v (want %s [%d, k] regression targets)",
+				fn, ErrFormat, d.Y.DType(), ys, want, n)
 		}
 	}
 	if d.FeatureNames != nil && (xs.Rank() != 2 || len(d.FeatureNames) != xs[1]) {
@@ -119,6 +134,10 @@ func (d *Dataset) Subset(idx []int) (*Dataset, error) {
 func (d *Dataset) Clone() *Dataset {
 	out := *d
 	out.X, out.Y = d.X.Clone(), d.Y.Clone()
+	out.Categories = nil
+	for _, c := range d.Categories {
+		out.Categories = append(out.Categories, append([]string(nil), c...))
+	}
 	out.FeatureNames = append([]string(nil), d.FeatureNames...)
 	out.ClassNames = append([]string(nil), d.ClassNames...)
 	if d.FeatureNames == nil {

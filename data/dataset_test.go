@@ -32,7 +32,7 @@ func TestNewDataset(t *testing.T) {
 		{"classification", f32(3, 2), ints(0, 1, 2), 3, ""},
 		{"regression", f32(3, 1, 28, 28), f32(3, 2), 0, ""},
 		{"nil X", nil, ints(0), 1, "nil dataset or tensor"},
-		{"int X", ints(0, 1), ints(0, 1), 2, "X dtype int"},
+		{"rank-1 int X", ints(0, 1), ints(0, 1), 2, "X shape [2]"},
 		{"rank-1 X", f32(3), ints(0, 1, 2), 3, "X shape [3]"},
 		{"negative classes", f32(3, 2), ints(0, 1, 2), -1, "Classes -1"},
 		{"float labels", f32(3, 2), f32(3), 3, "want int [3] labels"},

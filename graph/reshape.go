@@ -112,6 +112,15 @@ func checkSpec(spec Shape) error {
 	if unknown > 1 {
 		return shapeErr("%v has %d unknown (-1) dimensions (want at most one)", spec, unknown)
 	}
+	known := Shape{}
+	for _, d := range spec {
+		if d > 0 {
+			known = append(known, d)
+		}
+	}
+	if err := validShape(known, false); err != nil {
+		return shapeErr("%v", err)
+	}
 	return nil
 }
 

@@ -146,7 +146,7 @@ func validShape(s Shape, allowOpen bool) error {
 		}
 		var ok bool
 		if n, ok = mulSize(n, d); !ok {
-			return fmt.Errorf("%v has more than %d elements", s, MaxElements)
+			return fmt.Errorf("shape %v has more than %d elements (want at most graph.MaxElements per tensor)", s, MaxElements)
 		}
 	}
 	return nil

@@ -29,7 +29,7 @@ func TestBuildHugeSpecs(t *testing.T) {
 		require.NoError(t, err, js)
 		g, err := graph.New(graph.Config{})
 		require.NoError(t, err)
-		var m Model
+		var m Module
 		require.NotPanics(t, func() { m, err = Build(g, sp) }, js)
 		require.ErrorIs(t, err, graph.ErrShape, js)
 		require.Nil(t, m)
