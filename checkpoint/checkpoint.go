@@ -28,6 +28,10 @@ const (
 // ErrMismatch: the checkpoint does not fit the model (names, shapes, dtypes).
 var ErrMismatch = errors.New("checkpoint does not match the model")
 
+// ErrReserved: a parameter's name falls in a section of the file the
+// checkpoint keeps for itself ("optimizer/", "extra/").
+var ErrReserved = errors.New("reserved checkpoint name")
+
 // ErrCorrupt: the file is not a valid descent checkpoint.
 var ErrCorrupt = errors.New("corrupt checkpoint")
 
@@ -60,6 +64,11 @@ func Save(path string, g *graph.Graph, c Contents) error {
 	}
 	var named []safetensors.Named
 	for _, p := range g.State() {
+		for _, prefix := range []string{prefixOpt, prefixExtra} {
+			if strings.HasPrefix(p.Name(), prefix) {
+				return fmt.Errorf("checkpoint: Save: %w: parameter %q is in the section %q the checkpoint reserves for its own tensors (rename it)", ErrReserved, p.Name(), prefix)
+			}
+		}
 		named = append(named, safetensors.Named{Name: p.Name(), T: p.Value()})
 	}
 	for _, st := range []struct {
@@ -190,8 +199,23 @@ func emptyTensor(dtype string, shape []int) (*graph.Tensor, error) {
 // and dtype, and the checkpoint must hold nothing g lacks; on a mismatch
 // nothing is copied.
 func (f *File) Restore(g *graph.Graph) error {
+	if err := f.check(g, "Restore"); err != nil {
+		return err
+	}
+	for _, p := range g.State() {
+		if err := p.Value().CopyFrom(f.Params[p.Name()]); err != nil {
+			return fmt.Errorf("checkpoint: Restore: %s: %w: %v", f.Path, ErrMismatch, err)
+		}
+	}
+	return nil
+}
+
+// Check reports whether Restore would succeed, changing nothing.
+func (f *File) Check(g *graph.Graph) error { return f.check(g, "Check") }
+
+func (f *File) check(g *graph.Graph, fn string) error {
 	mismatch := func(format string, args ...any) error {
-		return fmt.Errorf("checkpoint: Restore: %s: %w: %s", f.Path, ErrMismatch, fmt.Sprintf(format, args...))
+		return fmt.Errorf("checkpoint: %s: %s: %w: %s", fn, f.Path, ErrMismatch, fmt.Sprintf(format, args...))
 	}
 	if g.DType() != f.DType {
 		return mismatch("checkpoint is %v, model is %v", f.DType, g.DType())
@@ -211,11 +235,6 @@ func (f *File) Restore(g *graph.Graph) error {
 	for _, name := range f.Names {
 		if !have[name] {
 			return mismatch("tensor %q is not a parameter or buffer of the model", name)
-		}
-	}
-	for _, p := range state {
-		if err := p.Value().CopyFrom(f.Params[p.Name()]); err != nil {
-			return mismatch("%v", err)
 		}
 	}
 	return nil

@@ -251,29 +251,36 @@ func parseNumber(s string, dt graph.DType) (v float64, msg string) {
 	return v, ""
 }
 
-// classLabels maps class values to labels: integers as they are when every
-// value is one, otherwise sorted names.
+// classLabels maps class values to labels 0..K-1: integer values (-1/+1,
+// 1..K, 0..9) in numeric order, any other names in sorted byte order.
+// names[l] is the value of label l, for printing predictions back.
 func classLabels(vals []string, lines []int, col string,
 	fail func(int, string, string, ...any) error) (labels []int, classes int, names []string, err error) {
 	labels = make([]int, len(vals))
+	nums := make([]int, len(vals))
 	allInts := true
 	for i, v := range vals {
-		l, err := strconv.Atoi(v)
+		n, err := strconv.Atoi(v)
 		if err != nil {
 			allInts = false
 			break
 		}
-		if l < 0 {
-			return nil, 0, nil, fail(lines[i], col, "class label %d is negative (want 0..K-1)", l)
-		}
-		if l >= 1<<24 {
-			return nil, 0, nil, fail(lines[i], col, "class label %d is too large (want < %d)", l, 1<<24)
-		}
-		labels[i] = l
-		classes = max(classes, l+1)
+		nums[i] = n
 	}
 	if allInts {
-		return labels, classes, nil, nil
+		distinct := slices.Clone(nums)
+		slices.Sort(distinct)
+		distinct = slices.Compact(distinct)
+		if len(distinct) > 1<<16 {
+			return nil, 0, nil, fail(lines[0], col, "%d distinct class labels (want at most %d; is this a regression target?)", len(distinct), 1<<16)
+		}
+		for i, n := range nums {
+			labels[i], _ = slices.BinarySearch(distinct, n)
+		}
+		for _, n := range distinct {
+			names = append(names, strconv.Itoa(n))
+		}
+		return labels, len(distinct), names, nil
 	}
 	names = slices.Clone(vals)
 	slices.Sort(names)

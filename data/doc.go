@@ -3,7 +3,7 @@
 // # Core types
 //
 // A Dataset holds N examples in two graph tensors: X [N, features...]
-// (Float32 or Float64, as the caller asks) and Y, either Int labels [N]
+// (Float32 or Float64, as the caller asks, or Int ids) and Y, either Int labels [N]
 // for classification (Classes > 0) or float targets [N, k] for regression
 // (Classes == 0). Subset copies examples; Split and KFold draw seeded
 // train/validation indices; Summarize reports the mean and sample standard
@@ -23,9 +23,15 @@
 //     (the CLI's --data-dir) overrides the search. The IDX parser checks every
 //     header field and the exact payload length; ParseIDX exposes it.
 //   - LoadCSV / ReadCSV read a table with a header row and a named target
-//     column (encoding/csv). Classification targets that are all integers
-//     are the labels themselves (Classes = largest + 1); otherwise they are
-//     class names, mapped to 0..K-1 in sorted byte order (ClassNames).
+//     column (encoding/csv). Classification targets of any values are
+//     mapped to labels 0..K-1 (integers such as -1/+1 or 1..K in numeric
+//     order, names in sorted byte order), the original values kept in
+//     ClassNames to print predictions back.
+//   - SyntheticRatings draws recommender data with a known low-rank
+//     structure and noise floor; LoadRatings reads user,item,rating files.
+//   - Sequence sets (Dataset.Sequence) hold Int token sequences padded with
+//     0; a Batcher trims each batch to its longest sequence. Recall is the
+//     associative-recall task of the Transformer demonstration.
 //   - Linear (the tutorial's four points), NoisyLinear, Moons
 //     (scikit-learn's make_moons formulas) and Spirals are seeded synthetic
 //     sets.

@@ -82,3 +82,31 @@ func TestSequenceBatchesTrimmed(t *testing.T) {
 	})
 	require.Zero(t, allocs, "steady-state batches do not allocate")
 }
+
+func TestRecall(t *testing.T) {
+	ds, err := Recall(RecallConfig{N: 500, Seed: 1})
+	require.NoError(t, err)
+	require.NoError(t, ds.Validate())
+	require.Equal(t, graph.Shape{500, 33}, ds.X.Shape())
+	x, y := intsOf(t, ds.X), intsOf(t, ds.Y)
+	ones := 0
+	for i, l := range y {
+		row := x[i*33 : (i+1)*33]
+		q, found, n := row[0], false, 0
+		for _, tok := range row[1:] {
+			if tok == 0 {
+				break
+			}
+			require.True(t, tok >= 1 && tok <= 16)
+			found = found || tok == q
+			n++
+		}
+		require.True(t, n >= 16 && n <= 32, "length %d", n)
+		for _, tok := range row[1+n:] {
+			require.Zero(t, tok, "padding only at the end")
+		}
+		require.Equal(t, l == 1, found, "row %d: label %d", i, l)
+		ones += l
+	}
+	require.InDelta(t, 250, ones, 40, "balanced labels")
+}

@@ -22,6 +22,9 @@ var (
 	ErrRun = errors.New("run failed")
 	// ErrMemory: an allocation would exceed the graph's memory budget (see MemoryError).
 	ErrMemory = errors.New("over the memory budget")
+	// ErrBusy: the graph is used by another training loop or training run
+	// (see the package doc on concurrency).
+	ErrBusy = errors.New("graph in use")
 	// ErrSecondOrder: an op's gradient cannot be differentiated again (a
 	// second derivative through it was asked for: Grad of a Grad, HVP).
 	ErrSecondOrder = errors.New("cannot be differentiated again")

@@ -5,6 +5,8 @@ import (
 	"math/rand/v2"
 	"regexp"
 	"strings"
+	"sync"
+	"sync/atomic"
 )
 
 // Config configures a Graph.
@@ -45,6 +47,20 @@ type Graph struct {
 	err    error
 	// hessians counts Hessian calls, to name the inputs each adds.
 	hessians int
+	owner    atomic.Pointer[string] // who Claimed the graph (a training loop)
+	training atomic.Bool            // a Train-mode or backward run is in progress
+}
+
+// Claim marks the graph as stepped by owner (a training loop) until the
+// returned release is called. A second claim meanwhile fails with an
+// error wrapping ErrBusy that names the first owner: two loops stepping
+// one graph's parameters would race. Release is idempotent.
+func (g *Graph) Claim(owner string) (release func(), err error) {
+	if !g.owner.CompareAndSwap(nil, &owner) {
+		return nil, fmt.Errorf("graph: Claim: %w: the graph is already stepped by %s (close it first, or build another graph)", ErrBusy, *g.owner.Load())
+	}
+	var once sync.Once
+	return func() { once.Do(func() { g.owner.Store(nil) }) }, nil
 }
 
 // New returns an empty graph.

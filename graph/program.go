@@ -195,6 +195,14 @@ func (p *Program) Run(mode Mode, backward bool, feeds Feeds) (err error) {
 	if err := p.checkFeeds(feeds, &key.dims); err != nil {
 		return err
 	}
+	if mode == Train || backward {
+		// Training runs update buffers (batch norm's running statistics) and
+		// draw from the graph's random stream: one at a time per graph.
+		if !p.g.training.CompareAndSwap(false, true) {
+			return fmt.Errorf("graph: Run: %w: another program is running a training step on this graph", ErrBusy)
+		}
+		defer p.g.training.Store(false)
+	}
 	pl := p.plans[key]
 	if pl == nil {
 		if pl, err = p.compile(key); err != nil {

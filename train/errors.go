@@ -8,6 +8,13 @@ import (
 // ErrNonFinite is wrapped by NonFiniteError.
 var ErrNonFinite = errors.New("non-finite loss")
 
+// ErrMismatch: a resumed run's settings differ from its checkpoint's (see
+// MismatchError).
+var ErrMismatch = errors.New("the run does not match its checkpoint")
+
+// ErrNothingToDo: a resumed run asks for no more epochs than are done.
+var ErrNothingToDo = errors.New("nothing left to train")
+
 // ErrInterrupted: the context was cancelled; a checkpoint was written when
 // a CheckpointDir is set.
 var ErrInterrupted = errors.New("training interrupted")

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/descent-ml/descent/data"
@@ -16,13 +17,17 @@ import (
 // parameters and the optimizer, to continue bit-identically.
 type runState struct {
 	Epoch   int               `json:"epoch"` // epochs completed
-	Step    int               `json:"step"`  // optimizer steps taken
+	Step    int               `json:"step"`  // batches trained on
 	Batcher data.BatcherState `json:"batcher"`
 	RNG     []byte            `json:"graph_rng"`
 	// The epoch in progress, when interrupted mid-epoch.
 	LossSum exact `json:"loss_sum"`
-	Correct int   `json:"correct"`
+	Hits    int   `json:"correct"`
 	Seen    int   `json:"seen"`
+	// Gradient accumulation in progress (micro-batches not yet stepped;
+	// their sums are saved as tensors).
+	Pending     int `json:"pending,omitempty"`
+	PendingRows int `json:"pending_rows,omitempty"`
 	// Early stopping.
 	Best      exact     `json:"best"`
 	BestEpoch int       `json:"best_epoch"`
@@ -36,16 +41,31 @@ type histRow struct {
 	Epoch                                int
 	TrainLoss, TrainAcc, ValLoss, ValAcc exact
 	LR, Seconds, ExamplesPerSec          exact
+	Val                                  map[string]exact `json:",omitempty"`
 }
 
 func toRow(m EpochMetrics) histRow {
-	return histRow{m.Epoch, exact(m.TrainLoss), exact(m.TrainAccuracy), exact(m.ValLoss), exact(m.ValAccuracy),
-		exact(m.LR), exact(m.Seconds), exact(m.ExamplesPerSec)}
+	r := histRow{m.Epoch, exact(m.TrainLoss), exact(m.TrainAccuracy), exact(m.ValLoss), exact(m.ValAccuracy),
+		exact(m.LR), exact(m.Seconds), exact(m.ExamplesPerSec), nil}
+	if len(m.Val) > 0 {
+		r.Val = map[string]exact{}
+		for k, v := range m.Val {
+			r.Val[k] = exact(v)
+		}
+	}
+	return r
 }
 
 func (r histRow) metrics() EpochMetrics {
-	return EpochMetrics{r.Epoch, float64(r.TrainLoss), float64(r.TrainAcc), float64(r.ValLoss), float64(r.ValAcc),
-		float64(r.LR), float64(r.Seconds), float64(r.ExamplesPerSec)}
+	m := EpochMetrics{r.Epoch, float64(r.TrainLoss), float64(r.TrainAcc), float64(r.ValLoss), float64(r.ValAcc),
+		float64(r.LR), float64(r.Seconds), float64(r.ExamplesPerSec), nil}
+	if len(r.Val) > 0 {
+		m.Val = map[string]float64{}
+		for k, v := range r.Val {
+			m.Val[k] = float64(v)
+		}
+	}
+	return m
 }
 
 // Fit trains on trainDS, validating on valDS after each epoch (nil: no
@@ -55,6 +75,9 @@ func (r histRow) metrics() EpochMetrics {
 // (after writing DIR/last.safetensors when checkpointing).
 func (t *Trainer) Fit(ctx context.Context, trainDS, valDS *data.Dataset) (*History, error) {
 	cfg := t.cfg
+	if trainDS.Classes != t.classes || trainDS.Sequence != t.seq {
+		return nil, fmt.Errorf("train: Fit: dataset %q does not have the trainer's shape (classes %d, want %d)", trainDS.Name, trainDS.Classes, t.classes)
+	}
 	size := cfg.BatchSize
 	if size == 0 || size > trainDS.Len() {
 		size = trainDS.Len()
@@ -63,13 +86,14 @@ func (t *Trainer) Fit(ctx context.Context, trainDS, valDS *data.Dataset) (*Histo
 	if err != nil {
 		return nil, fmt.Errorf("train: Fit: %w", err)
 	}
+	t.fitDS = trainDS
 	st := &runState{Best: exact(math.Inf(1))}
 	var best map[string]*graph.Tensor
 	if cfg.EarlyStopping.RestoreBest {
 		best = t.snapshot()
 	}
 	if cfg.Resume {
-		if err := t.resume(b, st, &best); err != nil {
+		if err := t.resume(b, trainDS, st, &best); err != nil {
 			return nil, err
 		}
 	}
@@ -77,17 +101,19 @@ func (t *Trainer) Fit(ctx context.Context, trainDS, valDS *data.Dataset) (*Histo
 	for _, r := range st.History {
 		hist.Epochs = append(hist.Epochs, r.metrics())
 	}
-	w, err := openMetrics(cfg.MetricsPath, cfg.Resume && st.Epoch > 0)
-	if err != nil {
-		return hist, err
+	if st.Epoch >= cfg.Epochs && !st.Stopped && cfg.Resume {
+		return hist, fmt.Errorf("train: Fit: %w: the checkpoint has %d epochs done, Epochs is %d (ask for more epochs to continue)", ErrNothingToDo, st.Epoch, cfg.Epochs)
 	}
-	defer w.close()
-	bar := newProgress(cfg.Progress, trainDS.Len(), cfg.Epochs)
-	defer bar.finish()
-
+	if t.trainAcc != nil {
+		t.trainAcc.Reset()
+	}
+	perEpoch := b.BatchesPerEpoch()
 	for st.Epoch < cfg.Epochs && !st.Stopped {
 		start := time.Now()
-		bar.epoch(st.Epoch+1, st.Seen)
+		if h := cfg.Hooks.EpochStart; h != nil {
+			h(st.Epoch+1, cfg.Epochs, trainDS.Len(), st.Seen)
+		}
+		batch := st.Seen / max(size, 1) // batches done in this epoch (resumed mid-epoch)
 		for {
 			if ctx.Err() != nil { // before Next, which would consume a batch
 				return t.interrupt(hist, b, st, best)
@@ -95,8 +121,9 @@ func (t *Trainer) Fit(ctx context.Context, trainDS, valDS *data.Dataset) (*Histo
 			if !b.Next() {
 				break
 			}
+			batch++
 			x, y := b.Batch()
-			l, err := t.step(x, y)
+			l, err := t.step(x, y, batch == perEpoch)
 			if err != nil {
 				return hist, fmt.Errorf("train: epoch %d, step %d: %w", st.Epoch+1, st.Step, err)
 			}
@@ -107,14 +134,15 @@ func (t *Trainer) Fit(ctx context.Context, trainDS, valDS *data.Dataset) (*Histo
 			st.Step++
 			st.LossSum += exact(l * float64(n))
 			st.Seen += n
-			st.Correct += t.correct(y)
-			bar.add(n, float64(st.LossSum)/float64(st.Seen))
+			if h := cfg.Hooks.Step; h != nil {
+				h(n, float64(st.LossSum)/float64(st.Seen))
+			}
 		}
-		bar.finish() // clear the bar before the epoch's line
 		m := EpochMetrics{Epoch: st.Epoch + 1, TrainLoss: float64(st.LossSum) / float64(st.Seen),
 			TrainAccuracy: math.NaN(), ValLoss: math.NaN(), ValAccuracy: math.NaN(), LR: t.lr()}
-		if t.classes > 0 {
-			m.TrainAccuracy = float64(st.Correct) / float64(st.Seen)
+		if t.trainAcc != nil {
+			m.TrainAccuracy = t.trainAcc.Value()
+			t.trainAcc.Reset()
 		}
 		m.Seconds = elapsed(start)
 		m.ExamplesPerSec = float64(st.Seen) / m.Seconds
@@ -124,10 +152,10 @@ func (t *Trainer) Fit(ctx context.Context, trainDS, valDS *data.Dataset) (*Histo
 			if err != nil {
 				return hist, err
 			}
-			m.ValLoss, m.ValAccuracy, monitored = vm.Loss, vm.Accuracy, vm.Loss
+			m.ValLoss, m.ValAccuracy, m.Val, monitored = vm.Loss, vm.Accuracy, vm.Values, vm.Loss
 		}
 		st.Epoch++
-		st.LossSum, st.Correct, st.Seen = 0, 0, 0
+		st.LossSum, st.Hits, st.Seen = 0, 0, 0
 		if cfg.Scheduler != nil {
 			if err := cfg.Scheduler.Step(monitored); err != nil {
 				return hist, fmt.Errorf("train: epoch %d: schedule: %w", st.Epoch, err)
@@ -147,35 +175,31 @@ func (t *Trainer) Fit(ctx context.Context, trainDS, valDS *data.Dataset) (*Histo
 		}
 		hist.Epochs = append(hist.Epochs, m)
 		st.History = append(st.History, toRow(m))
-		if err := w.write(m); err != nil {
-			return hist, err
-		}
-		t.logEpoch(m, valDS != nil)
 		if cfg.CheckpointDir != "" {
 			if improved && valDS != nil {
-				if err := t.save("best.safetensors", b, st, nil); err != nil {
+				if err := t.save("best.safetensors", b, trainDS, st, nil); err != nil {
 					return hist, err
 				}
 			}
 			if st.Epoch%cfg.CheckpointEvery == 0 || st.Epoch == cfg.Epochs || st.Stopped {
-				if err := t.save("last.safetensors", b, st, best); err != nil {
+				if err := t.save("last.safetensors", b, trainDS, st, best); err != nil {
 					return hist, err
 				}
 			}
 		}
+		if h := cfg.Hooks.EpochEnd; h != nil { // before the log line: a progress bar clears itself here
+			if err := h(m); err != nil {
+				return hist, err
+			}
+		}
+		t.logEpoch(m, valDS != nil)
 	}
-	bar.finish()
 	hist.BestEpoch, hist.BestLoss, hist.StoppedEarly = st.BestEpoch, float64(st.Best), st.Stopped
 	if cfg.EarlyStopping.RestoreBest && best != nil && st.BestEpoch != st.Epoch {
 		if err := t.restore(best); err != nil {
 			return hist, err
 		}
 		hist.Restored = true
-	}
-	if cfg.PlotPath != "" {
-		if err := Plot(cfg.PlotPath, hist.Epochs); err != nil {
-			return hist, err
-		}
 	}
 	return hist, nil
 }
@@ -185,7 +209,7 @@ func (t *Trainer) interrupt(hist *History, b *data.Batcher, st *runState, best m
 	if t.cfg.CheckpointDir == "" {
 		return hist, fmt.Errorf("train: epoch %d, step %d: %w (no checkpoint: no checkpoint folder)", st.Epoch+1, st.Step, ErrInterrupted)
 	}
-	if err := t.save("last.safetensors", b, st, best); err != nil {
+	if err := t.save("last.safetensors", b, t.fitDS, st, best); err != nil {
 		return hist, errors.Join(fmt.Errorf("train: %w", ErrInterrupted), err)
 	}
 	return hist, fmt.Errorf("train: epoch %d, step %d: %w; resume from %s", st.Epoch+1, st.Step, ErrInterrupted,
@@ -197,13 +221,18 @@ func (t *Trainer) logEpoch(m EpochMetrics, val bool) {
 		return
 	}
 	line := fmt.Sprintf("epoch %d/%d: train loss %.6g", m.Epoch, t.cfg.Epochs, m.TrainLoss)
-	if t.classes > 0 {
+	if !math.IsNaN(m.TrainAccuracy) {
 		line += fmt.Sprintf(", train accuracy %.2f%%", 100*m.TrainAccuracy)
 	}
 	if val {
 		line += fmt.Sprintf(", val loss %.6g", m.ValLoss)
-		if t.classes > 0 {
-			line += fmt.Sprintf(", val accuracy %.2f%%", 100*m.ValAccuracy)
+		for _, mt := range t.metrics {
+			v := m.Val[mt.Name()]
+			if strings.Contains(mt.Name(), "accuracy") {
+				line += fmt.Sprintf(", val %s %.2f%%", mt.Name(), 100*v)
+			} else {
+				line += fmt.Sprintf(", val %s %.4g", mt.Name(), v)
+			}
 		}
 	}
 	if !math.IsNaN(m.LR) {

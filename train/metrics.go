@@ -6,11 +6,12 @@ import (
 	"strconv"
 )
 
-// Metrics are a model's loss and accuracy on a dataset.
+// Metrics are a model's loss and metrics on a dataset.
 type Metrics struct {
-	Loss     float64 // mean loss per example
-	Accuracy float64 // fraction of correct argmax predictions; NaN for regression
-	N        int     // examples
+	Loss     float64            // mean loss per example
+	Accuracy float64            // Values["accuracy"] when computed, else NaN
+	Values   map[string]float64 // every Config.Metrics value, by name
+	N        int                // examples
 }
 
 // EpochMetrics is one row of a run's history. Absent values are NaN
@@ -24,15 +25,21 @@ type EpochMetrics struct {
 	LR             float64 `json:"lr"`
 	Seconds        float64 `json:"seconds"`
 	ExamplesPerSec float64 `json:"examples_per_sec"`
+	// Val holds the validation metrics (Config.Metrics) by name.
+	Val map[string]float64 `json:"val,omitempty"`
 }
 
 // MarshalJSON writes NaN as null.
 func (m EpochMetrics) MarshalJSON() ([]byte, error) {
-	return json.Marshal(map[string]any{
+	out := map[string]any{
 		"epoch": m.Epoch, "train_loss": nullNaN(m.TrainLoss), "train_accuracy": nullNaN(m.TrainAccuracy),
 		"val_loss": nullNaN(m.ValLoss), "val_accuracy": nullNaN(m.ValAccuracy), "lr": nullNaN(m.LR),
 		"seconds": m.Seconds, "examples_per_sec": m.ExamplesPerSec,
-	})
+	}
+	for k, v := range m.Val {
+		out["val_"+k] = nullNaN(v)
+	}
+	return json.Marshal(out)
 }
 
 func nullNaN(v float64) any {
