@@ -44,10 +44,9 @@ type CSVConfig struct {
 	Features []string
 	// Task selects regression (the zero value) or classification.
 	//
-	// For classification, when every target value is an integer the values
-	// are the labels, which must be >= 0, and Classes is the largest label
-	// + 1. Otherwise the values are class names: the distinct names sorted
-	// in byte order are mapped to 0..K-1 and kept in Dataset.ClassNames.
+	// For classification the distinct target values are mapped to labels
+	// 0..K-1, integers (-1/+1, 1..K) in numeric order and names in byte
+	// order, and kept in Dataset.ClassNames (label i is ClassNames[i]).
 	Task Task
 	// DType of X (and of regression targets): Float32 (the zero value
 	// selects it) or Float64.

@@ -82,6 +82,58 @@ func KFold(n, k int, seed uint64) ([]Fold, error) {
 	return folds, nil
 }
 
+// StratifiedKFold splits the examples of a classification set into k
+// folds that keep the class proportions, as scikit-learn's
+// StratifiedKFold(k, shuffle=True): each class's examples, in a seeded
+// shuffle, are dealt to the folds in turn, continuing where the previous
+// class stopped, so fold sizes differ by at most one. Every class needs at
+// least k examples.
+func StratifiedKFold(labels []int, k int, seed uint64) ([]Fold, error) {
+	n := len(labels)
+	if k < 2 || k > n {
+		return nil, invalid("StratifiedKFold", "%d folds of %d examples (want 2 <= k <= n)", k, n)
+	}
+	byClass := map[int][]int{}
+	var classes []int
+	for i, l := range labels {
+		if _, ok := byClass[l]; !ok {
+			classes = append(classes, l)
+		}
+		byClass[l] = append(byClass[l], i)
+	}
+	slices.Sort(classes)
+	rng, _ := newRand(seed)
+	vals := make([][]int, k)
+	next := 0
+	for _, c := range classes {
+		idx := byClass[c]
+		if len(idx) < k {
+			return nil, invalid("StratifiedKFold", "class %d has %d examples (want at least k = %d)", c, len(idx), k)
+		}
+		rng.Shuffle(len(idx), func(i, j int) { idx[i], idx[j] = idx[j], idx[i] })
+		for _, i := range idx {
+			vals[next] = append(vals[next], i)
+			next = (next + 1) % k
+		}
+	}
+	folds := make([]Fold, k)
+	for f := range folds {
+		inVal := make(map[int]bool, len(vals[f]))
+		for _, i := range vals[f] {
+			inVal[i] = true
+		}
+		train := make([]int, 0, n-len(vals[f]))
+		for i := 0; i < n; i++ {
+			if !inVal[i] {
+				train = append(train, i)
+			}
+		}
+		slices.Sort(vals[f])
+		folds[f] = Fold{Train: train, Val: vals[f]}
+	}
+	return folds, nil
+}
+
 // Summary is the mean and sample standard deviation of per-fold scores.
 type Summary struct {
 	N    int

@@ -123,3 +123,31 @@ func TestSummarize(t *testing.T) {
 	_, err = Summarize([]float64{1, math.NaN()})
 	require.ErrorIs(t, err, ErrInvalid)
 }
+
+// Stratified folds keep each class's share in every fold, cover every
+// example once as validation, and are seeded.
+func TestStratifiedKFold(t *testing.T) {
+	labels := make([]int, 90)
+	for i := range labels {
+		labels[i] = []int{0, 0, 0, 0, 1, 1, 2, 0, 1}[i%9] // 50/30/10 with class 2 rare
+	}
+	folds, err := StratifiedKFold(labels, 5, 7)
+	require.NoError(t, err)
+	seen := map[int]int{}
+	for _, f := range folds {
+		counts := map[int]int{}
+		for _, i := range f.Val {
+			counts[labels[i]]++
+			seen[i]++
+		}
+		require.Equal(t, 10, counts[0])
+		require.Equal(t, 6, counts[1])
+		require.Equal(t, 2, counts[2])
+		require.Len(t, f.Train, 90-len(f.Val))
+	}
+	require.Len(t, seen, 90)
+	again, _ := StratifiedKFold(labels, 5, 7)
+	require.Equal(t, folds, again)
+	_, err = StratifiedKFold([]int{0, 0, 0, 1}, 3, 1)
+	require.ErrorContains(t, err, "class 1 has 1 examples")
+}

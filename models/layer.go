@@ -152,3 +152,12 @@ func (r Reshape) Forward(x *graph.Node) *graph.Node {
 
 // Params returns nothing.
 func (Reshape) Params() []*graph.Param { return nil }
+
+// OneHot turns Int ids [N, ...] into one-hot floats [N, ..., Classes].
+type OneHot struct{ Classes int }
+
+// Forward encodes x.
+func (o OneHot) Forward(x *graph.Node) *graph.Node { return graph.OneHot(x, o.Classes) }
+
+// Params returns nothing.
+func (OneHot) Params() []*graph.Param { return nil }

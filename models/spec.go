@@ -11,15 +11,28 @@ import (
 // the CLI builds models from it and checkpoints store it, so that
 // `descent eval` can rebuild the model a checkpoint was trained with.
 type Spec struct {
-	Kind       string  `json:"kind"`                 // "linear", "softmax", "mlp" or "cnn"
+	Kind       string  `json:"kind"`                 // "linear", "softmax", "mlp", "cnn", "transformer" or "mf"
 	In         int     `json:"in"`                   // input features (per example, flattened)
 	Out        int     `json:"out"`                  // outputs: targets or classes
 	Hidden     []int   `json:"hidden,omitempty"`     // mlp: hidden widths
-	Activation string  `json:"activation,omitempty"` // mlp: relu (default), tanh, sigmoid
+	Activation string  `json:"activation,omitempty"` // mlp: relu (default), tanh, sigmoid, gelu, silu; transformer: relu, gelu
 	BatchNorm  bool    `json:"batchnorm,omitempty"`  // mlp, cnn: batch norm after hidden layers
-	Dropout    float64 `json:"dropout,omitempty"`    // mlp, cnn: dropout probability
+	Dropout    float64 `json:"dropout,omitempty"`    // mlp, cnn, transformer: dropout probability
 	Image      []int   `json:"image,omitempty"`      // cnn: [channels, height, width] of an example
 	Preset     string  `json:"preset,omitempty"`     // cnn: named architecture
+	// Sequences: token ids 0..Vocab-1 (0 pads), sequences up to MaxLen.
+	// An mlp with a Vocab reads the one-hot tokens of [N, MaxLen] inputs.
+	Vocab  int `json:"vocab,omitempty"`
+	MaxLen int `json:"max_len,omitempty"`
+	Dim    int `json:"dim,omitempty"`    // transformer: model width
+	Heads  int `json:"heads,omitempty"`  // transformer: attention heads
+	Layers int `json:"layers,omitempty"` // transformer: encoder layers
+	FF     int `json:"ff,omitempty"`     // transformer: feed-forward width (0: 4·Dim)
+	// mf: user and item counts, latent factors, initial global bias.
+	Users      int     `json:"users,omitempty"`
+	Items      int     `json:"items,omitempty"`
+	Factors    int     `json:"factors,omitempty"`
+	GlobalMean float64 `json:"global_mean,omitempty"`
 }
 
 // String returns the spec as JSON.
@@ -45,10 +58,30 @@ func Build(g *graph.Graph, s Spec) (Module, error) {
 	case "softmax":
 		return NewSoftmaxRegression(g, SoftmaxRegressionConfig{In: s.In, Classes: s.Out})
 	case "mlp":
-		return NewMLP(g, MLPConfig{In: s.In, Hidden: s.Hidden, Out: s.Out, Activation: Activation(s.Activation),
+		in := s.In
+		if s.Vocab > 0 {
+			if s.MaxLen <= 0 {
+				return nil, fmt.Errorf("models: Build: mlp on tokens: max length %d (want > 0)", s.MaxLen)
+			}
+			n, err := size(s.MaxLen, s.Vocab)
+			if err != nil {
+				return nil, fmt.Errorf("models: Build: mlp on tokens: %w", err)
+			}
+			in = n
+		}
+		m, err := NewMLP(g, MLPConfig{In: in, Hidden: s.Hidden, Out: s.Out, Activation: Activation(s.Activation),
 			BatchNorm: s.BatchNorm, Dropout: s.Dropout})
+		if err != nil || s.Vocab == 0 {
+			return m, err
+		}
+		return &Sequential{Layers: []Module{OneHot{Classes: s.Vocab}, Flatten{}, m}}, nil
 	case "cnn":
 		return newCNNFromSpec(g, s)
+	case "transformer":
+		return NewTransformerClassifier(g, TransformerConfig{Vocab: s.Vocab, Classes: s.Out, MaxLen: s.MaxLen, Dim: s.Dim,
+			Heads: s.Heads, Layers: s.Layers, FF: s.FF, Activation: Activation(s.Activation), Dropout: s.Dropout})
+	case "mf":
+		return NewMatrixFactorization(g, MFConfig{Users: s.Users, Items: s.Items, Factors: s.Factors, GlobalMean: s.GlobalMean})
 	}
-	return nil, fmt.Errorf("models: Build: unknown model kind %q (want linear, softmax, mlp or cnn)", s.Kind)
+	return nil, fmt.Errorf("models: Build: unknown model kind %q (want linear, softmax, mlp, cnn, transformer or mf)", s.Kind)
 }

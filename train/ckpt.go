@@ -126,7 +126,9 @@ func (t *Trainer) save(name string, b *data.Batcher, ds *data.Dataset, st *runSt
 // checkpoint leaves the trainer as it was.
 func (t *Trainer) resume(b *data.Batcher, ds *data.Dataset, st *runState, best *map[string]*graph.Tensor) error {
 	path := filepath.Join(t.cfg.CheckpointDir, "last.safetensors")
-	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+	if t.cfg.ResumeFrom != "" {
+		path = t.cfg.ResumeFrom
+	} else if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
 		return nil
 	}
 	f, err := checkpoint.Load(path)
@@ -254,6 +256,11 @@ func (t *Trainer) resume(b *data.Batcher, ds *data.Dataset, st *runState, best *
 		*best = extras[extraBest]
 	}
 	*st = s
+	if t.cfg.AfterResume != nil {
+		if err := t.cfg.AfterResume(); err != nil {
+			return fmt.Errorf("train: resume: %w", err)
+		}
+	}
 	return nil
 }
 

@@ -61,8 +61,13 @@ type Config struct {
 	// and DIR/best.safetensors when the validation loss improves.
 	CheckpointDir   string
 	CheckpointEvery int
-	// Resume continues from DIR/last.safetensors when it exists.
-	Resume bool
+	// Resume continues from DIR/last.safetensors when it exists, or from
+	// ResumeFrom when set (a best.safetensors continues from the best
+	// epoch). AfterResume, if set, runs after a checkpoint was loaded
+	// (to change a learning rate deliberately, say).
+	Resume      bool
+	ResumeFrom  string
+	AfterResume func() error
 	// ModelSpec is stored in checkpoints (models.Spec.String()).
 	ModelSpec string
 	// Meta is more metadata written into every checkpoint (the CLI keeps its
@@ -121,8 +126,8 @@ func (c *Config) validate() error {
 		return fmt.Errorf("train: Config: EarlyStopping %+v (want Patience >= 0, MinDelta >= 0)", c.EarlyStopping)
 	case c.CheckpointEvery < 0 || c.EvalBatchSize < 0:
 		return fmt.Errorf("train: Config: CheckpointEvery %d, EvalBatchSize %d (want >= 0)", c.CheckpointEvery, c.EvalBatchSize)
-	case c.Resume && c.CheckpointDir == "":
-		return fmt.Errorf("train: Config: Resume needs a CheckpointDir")
+	case c.Resume && c.CheckpointDir == "" && c.ResumeFrom == "":
+		return fmt.Errorf("train: Config: Resume needs a CheckpointDir or ResumeFrom")
 	}
 	for k := range c.Meta {
 		if k == MetaModel || k == MetaTrain || k == MetaRun {

@@ -45,8 +45,8 @@ type benchArgs struct {
 
 // benchFlags defines bench's flags (parsed without running by FuzzArgs);
 // the benchmark's name follows them.
-func benchFlags(stdout, stderr io.Writer) (*flag.FlagSet, *benchArgs) {
-	fs := newFlagSet("bench", benchSynopsis, stdout, stderr)
+func benchFlags(stdout io.Writer) (*flag.FlagSet, *benchArgs) {
+	fs := newFlagSet("bench", benchSynopsis, stdout)
 	a := &benchArgs{}
 	fs.StringVar(&a.sizes, "sizes", "64,128,256,512,1024", "matmul: matrix sizes n (n×n by n×n)")
 	fs.DurationVar(&a.budget, "time", 300*time.Millisecond, "matmul: time spent measuring each size")
@@ -61,15 +61,16 @@ func benchFlags(stdout, stderr io.Writer) (*flag.FlagSet, *benchArgs) {
 }
 
 func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs, a := benchFlags(stdout, stderr)
-	if err := fs.Parse(args); err != nil {
+	fs, a := benchFlags(stdout)
+	pos, err := parseArgs(fs, "bench", args)
+	if err != nil {
 		return err
 	}
-	if fs.NArg() == 1 && fs.Arg(0) == "optimizers" {
+	if len(pos) == 1 && pos[0] == "optimizers" {
 		return raceOptimizers(ctx, stdout, a.problems, a.names, a.epochs, a.seed, a.lr, a.plotDir, a.dataDir)
 	}
-	if fs.NArg() != 1 || fs.Arg(0) != "matmul" {
-		return fmt.Errorf("bench: want a benchmark name: matmul or optimizers")
+	if len(pos) != 1 || pos[0] != "matmul" {
+		return usagef("bench", "want one benchmark name: matmul or optimizers")
 	}
 	ns, err := benchSizes(a.sizes)
 	if err != nil {

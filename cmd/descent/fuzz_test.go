@@ -83,25 +83,27 @@ func FuzzArgs(f *testing.F) {
 		}
 		switch args[0] {
 		case "train":
-			fs, a := trainFlags(&out, &out)
-			if parsed(t, fs, args[1:], func() *flag.FlagSet { fs, _ := trainFlags(io.Discard, io.Discard); return fs }) {
+			fs, a := trainFlags(&out)
+			if parsed(t, fs, args[1:], func() *flag.FlagSet { fs, _ := trainFlags(io.Discard); return fs }) {
+				a.recipe.set = setFlags(fs)
 				checkRecipe(t, &a.recipe)
 			}
 		case "cv":
-			fs, a := cvFlags(&out, &out)
-			if parsed(t, fs, args[1:], func() *flag.FlagSet { fs, _ := cvFlags(io.Discard, io.Discard); return fs }) {
+			fs, a := cvFlags(&out)
+			if parsed(t, fs, args[1:], func() *flag.FlagSet { fs, _ := cvFlags(io.Discard); return fs }) {
+				a.recipe.set = setFlags(fs)
 				checkRecipe(t, &a.recipe)
 			}
 		case "eval":
-			fs, _ := evalFlags(&out, &out)
-			parsed(t, fs, args[1:], func() *flag.FlagSet { fs, _ := evalFlags(io.Discard, io.Discard); return fs })
+			fs, _ := evalFlags(&out)
+			parsed(t, fs, args[1:], func() *flag.FlagSet { fs, _ := evalFlags(io.Discard); return fs })
 		case "bench":
-			fs, a := benchFlags(&out, &out)
+			fs, a := benchFlags(&out)
 			if err := fs.Parse(args[1:]); err != nil {
 				checkErr(t, err)
 				return
 			}
-			again, _ := benchFlags(io.Discard, io.Discard)
+			again, _ := benchFlags(io.Discard)
 			reparse(t, fs, again)
 			ns, err := benchSizes(a.sizes)
 			if err != nil {
@@ -126,7 +128,7 @@ func FuzzArgs(f *testing.F) {
 // that succeeds must re-parse identically into the flag set fresh returns.
 func parsed(t *testing.T, fs *flag.FlagSet, args []string, fresh func() *flag.FlagSet) bool {
 	t.Helper()
-	if err := parse(fs, args); err != nil {
+	if err := noPositional(fs, "fuzz", args); err != nil {
 		checkErr(t, err)
 		return false
 	}
@@ -185,7 +187,7 @@ func checkInts(t *testing.T, s string, got []int) {
 // standIn returns empty-ish datasets shaped like the one --data names
 // (nil when r.load would refuse the name), so the recipe's model can be
 // built without reading anything.
-func standIn(t *testing.T, r *recipe) *sets {
+func standIn(t *testing.T, r *recipe) *prepared {
 	t.Helper()
 	features, classes := 0, 0
 	var image []int
@@ -225,13 +227,17 @@ func standIn(t *testing.T, r *recipe) *sets {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &sets{train: ds, image: image}
+	return &prepared{train: ds, image: image}
 }
 
 // checkRecipe builds what train's and cv's flags describe for stand-in
 // data and checks it.
 func checkRecipe(t *testing.T, r *recipe) {
 	t.Helper()
+	if err := r.check("fuzz"); err != nil {
+		checkErr(t, err)
+		return
+	}
 	s := standIn(t, r)
 	if s == nil {
 		return
