@@ -112,8 +112,8 @@ func binaryBroadcast[T Float](k binKind, out, a, b []T, os, as, bs Shape) {
 	}
 	l, _ := newLayout(os, as, bs) // Infer checked the rank
 	sa, sb := l.inner(0), l.inner(1)
-	l.walk(func(o int, i *[3]int, n int) {
-		binaryRow(k, out[o:o+n], a[i[0]:], b[i[1]:], sa, sb)
+	l.walk(func(o, i0, i1, _, n int) {
+		binaryRow(k, out[o:o+n], a[i0:], b[i1:], sa, sb)
 	})
 }
 

@@ -81,16 +81,16 @@ func newLayout(out Shape, ops ...Shape) (layout, bool) {
 	return l, true
 }
 
-// walk calls row(o, i, n) for each run of the innermost dimension: n
-// outputs from offset o; i[k] is operand k's offset, and l.st[k][l.n-1]
-// (0 or 1) its stride along the run.
-func (l *layout) walk(row func(o int, i *[3]int, n int)) {
+// walk calls row(o, i0, i1, i2, n) for each run of the innermost
+// dimension: n outputs from offset o; ik is operand k's offset, and
+// l.st[k][l.n-1] (0 or 1) its stride along the run.
+func (l *layout) walk(row func(o, i0, i1, i2, n int)) {
 	last := l.n - 1
 	inner := l.dims[last]
 	var idx [maxRank]int
 	var off [3]int
 	for o := 0; o < l.size; o += inner {
-		row(o, &off, inner)
+		row(o, off[0], off[1], off[2], inner)
 		for d := last - 1; d >= 0; d-- {
 			idx[d]++
 			for k := range off {

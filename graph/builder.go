@@ -100,6 +100,11 @@ func (b *Builder) SumTo(x *Sym, shape Shape) *Sym {
 
 // Sum sums x over axes (all when empty), keeping them as 1s when keep.
 func (b *Builder) Sum(x *Sym, keep bool, axes ...int) *Sym {
+	if x != nil {
+		if norm, err := axesOf(axes, x.typ.Shape.Rank()); err == nil && len(axes) > 0 {
+			axes = norm
+		}
+	}
 	return b.Op(reduceOp{kind: redSum, axes: axes, keep: keep}, x)
 }
 

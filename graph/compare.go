@@ -104,8 +104,7 @@ func (o compareOp) Forward(_ *Context, out *Tensor, in []*Tensor) error {
 
 func compareInto[T Float | ~int](k cmpKind, out *Tensor, a, b []T, l *layout) {
 	sa, sb := l.inner(0), l.inner(1)
-	l.walk(func(o int, off *[3]int, n int) {
-		ia, ib := off[0], off[1]
+	l.walk(func(o, ia, ib, _, n int) {
 		for i := 0; i < n; i++ {
 			v := 0
 			if cmp1(k, a[ia+i*sa], b[ib+i*sb]) {
@@ -179,8 +178,7 @@ func (whereOp) Forward(_ *Context, out *Tensor, in []*Tensor) error {
 
 func where[T Float](out []T, c *Tensor, a, b []T, l *layout) {
 	sc, sa, sb := l.inner(0), l.inner(1), l.inner(2)
-	l.walk(func(o int, off *[3]int, n int) {
-		ic, ia, ib := off[0], off[1], off[2]
+	l.walk(func(o, ic, ia, ib, n int) {
 		for i := 0; i < n; i++ {
 			var hold bool
 			switch c.dtype {

@@ -194,12 +194,12 @@ func (o expandOp) Forward(_ *Context, out *Tensor, in []*Tensor) error {
 
 func expand[T any](out, x []T, l *layout) {
 	s := l.inner(0)
-	l.walk(func(o int, off *[3]int, n int) {
+	l.walk(func(o, i0, _, _, n int) {
 		if s == 1 {
-			copy(out[o:o+n], x[off[0]:off[0]+n])
+			copy(out[o:o+n], x[i0:i0+n])
 			return
 		}
-		v := x[off[0]]
+		v := x[i0]
 		for i := o; i < o+n; i++ {
 			out[i] = v
 		}

@@ -115,9 +115,9 @@ func batchedMatMul[T blas.Float](o matMulOp, out, a, b []T, os, as, bs Shape, m,
 	l, _ := newLayout(os[:len(os)-2], as[:len(as)-2], bs[:len(bs)-2]) // Infer checked the rank
 	sa, sb := l.inner(0), l.inner(1)
 	am, bm, om := m*k, k*n, m*n
-	l.walk(func(o0 int, off *[3]int, cnt int) {
+	l.walk(func(o0, a0, b0, _, cnt int) {
 		for i := 0; i < cnt; i++ {
-			ia, ib := (off[0]+i*sa)*am, (off[1]+i*sb)*bm
+			ia, ib := (a0+i*sa)*am, (b0+i*sb)*bm
 			io := (o0 + i) * om
 			blas.MatMul(o.transA, o.transB, m, n, k, a[ia:ia+am], b[ib:ib+bm], out[io:io+om])
 		}

@@ -51,12 +51,23 @@ func LogSumExpKeep(x *Node, axes ...int) *Node { return reduce(redLSE, x, true, 
 // Var returns the variance over axes, dividing by n - correction: 0 for
 // the biased variance, 1 for the unbiased one (torch.var's correction).
 func Var(x *Node, correction int, axes ...int) *Node {
-	return Apply(varOp{axes: axes, correction: correction}, x)
+	return Apply(varOp{axes: normAxes(x, axes), correction: correction}, x)
 }
 
 // VarKeep is Var keeping the reduced dimensions as 1s.
 func VarKeep(x *Node, correction int, axes ...int) *Node {
-	return Apply(varOp{axes: axes, correction: correction, keep: true}, x)
+	return Apply(varOp{axes: normAxes(x, axes), correction: correction, keep: true}, x)
+}
+
+// normAxes normalises axes against x's rank when it can (Infer reports
+// bad ones).
+func normAxes(x *Node, axes []int) []int {
+	if x != nil && !x.failed && len(axes) > 0 {
+		if norm, err := axesOf(axes, x.typ.Shape.Rank()); err == nil {
+			return norm
+		}
+	}
+	return append([]int(nil), axes...)
 }
 
 // Std returns the standard deviation, the square root of Var.
@@ -68,6 +79,11 @@ func StdKeep(x *Node, correction int, axes ...int) *Node {
 }
 
 func reduce(k redKind, x *Node, keep bool, axes []int) *Node {
+	if x != nil && !x.failed && len(axes) > 0 {
+		if norm, err := axesOf(axes, x.typ.Shape.Rank()); err == nil {
+			axes = norm // stored normalised: Forward then needs no allocation
+		}
+	}
 	return Apply(reduceOp{kind: k, axes: append([]int(nil), axes...), keep: keep}, x)
 }
 
@@ -131,7 +147,7 @@ func (o reduceOp) Infer(in []Type) (Type, error) {
 }
 
 func (o reduceOp) Forward(_ *Context, out *Tensor, in []*Tensor) error {
-	axes, err := axesOf(o.axes, len(in[0].shape))
+	axes, err := axesFast(o.axes, len(in[0].shape))
 	if err != nil {
 		return err
 	}
@@ -475,7 +491,7 @@ func (o varOp) Infer(in []Type) (Type, error) {
 
 func (o varOp) Forward(_ *Context, out *Tensor, in []*Tensor) error {
 	x := in[0]
-	axes, err := axesOf(o.axes, len(x.shape))
+	axes, err := axesFast(o.axes, len(x.shape))
 	if err != nil {
 		return err
 	}
@@ -497,9 +513,9 @@ func variance[T Float](out, x []T, s Shape, axes []int, correction int) {
 		sq := make([]T, len(x))
 		keep := reducedShape(s, axes, true)
 		l, _ := newLayout(s, s, keep)
-		l.walk(func(o int, off *[3]int, n int) {
+		l.walk(func(o, i0, i1, _, n int) {
 			for i := 0; i < n; i++ {
-				d := float64(x[off[0]+i*l.inner(0)]) - float64(mean[off[1]+i*l.inner(1)])
+				d := float64(x[i0+i*l.inner(0)]) - float64(mean[i1+i*l.inner(1)])
 				sq[o+i] = T(d * d)
 			}
 		})

@@ -163,6 +163,31 @@ func axis(a, r int) (int, error) {
 	return a, nil
 }
 
+// axisTable backs the "every axis" answer of axesFast (read only).
+var axisTable = func() (t [64]int) {
+	for i := range t {
+		t[i] = i
+	}
+	return
+}()
+
+// axesFast is axesOf without allocating when the axes are already
+// normalised (sorted, non-negative, in range) or empty: what the builders
+// store, so an op's Forward calls it every step.
+func axesFast(axes []int, r int) ([]int, error) {
+	if len(axes) == 0 && r <= len(axisTable) {
+		return axisTable[:r], nil
+	}
+	prev := -1
+	for _, a := range axes {
+		if a <= prev || a >= r {
+			return axesOf(axes, r)
+		}
+		prev = a
+	}
+	return axes, nil
+}
+
 // axesOf normalises axes of a rank-r shape into a sorted set without
 // repeats; no axes means all of them.
 func axesOf(axes []int, r int) ([]int, error) {
