@@ -185,8 +185,27 @@ func binaryRow[T Float](k binKind, out, a, b []T, sa, sb int) {
 	case sb == 1:
 		b = b[:n]
 		x := a[0]
-		for i := range out {
-			out[i] = binary1(k, x, b[i])
+		switch k {
+		case opAdd:
+			for i := range out {
+				out[i] = x + b[i]
+			}
+		case opSub:
+			for i := range out {
+				out[i] = x - b[i]
+			}
+		case opMul:
+			for i := range out {
+				out[i] = x * b[i]
+			}
+		case opDiv:
+			for i := range out {
+				out[i] = x / b[i]
+			}
+		default:
+			for i := range out {
+				out[i] = binary1(k, x, b[i])
+			}
 		}
 	default:
 		v := binary1(k, a[0], b[0])

@@ -405,6 +405,18 @@ func (o sliceOp) Forward(_ *Context, out *Tensor, in []*Tensor) error {
 // sliceCopy copies the slice (or, with back, writes it back into a zeroed
 // full tensor: the gradient of a slice).
 func sliceCopy[T any](small, full []T, outer, n, inner, start, count, step int, back bool) {
+	if step == 1 { // one contiguous run per outer index
+		w := count * inner
+		for r := 0; r < outer; r++ {
+			f := (r*n + start) * inner
+			if back {
+				copy(full[f:f+w], small[r*w:(r+1)*w])
+			} else {
+				copy(small[r*w:(r+1)*w], full[f:f+w])
+			}
+		}
+		return
+	}
 	for r := 0; r < outer; r++ {
 		for k := 0; k < count; k++ {
 			f := (r*n + start + k*step) * inner

@@ -97,13 +97,34 @@ func softmaxInto[T Float](out, x []T, outer, n, inner int, log bool) {
 }
 
 func softmaxRow[T Float](y, x []T, log bool) {
-	lse := logSumExp(x)
-	for i, v := range x {
-		if log {
+	if log {
+		lse := logSumExp(x)
+		for i, v := range x {
 			y[i] = T(float64(v) - lse)
-		} else {
+		}
+		return
+	}
+	// One exponential per element: e = exp(x - max), then e / sum(e).
+	m := math.Inf(-1)
+	for _, v := range x {
+		m = max(m, float64(v))
+	}
+	if math.IsInf(m, 0) || m != m { // all -inf (masked), +inf or NaN: as exp(x - lse)
+		lse := logSumExp(x)
+		for i, v := range x {
 			y[i] = T(math.Exp(float64(v) - lse))
 		}
+		return
+	}
+	var s float64
+	for i, v := range x {
+		e := math.Exp(float64(v) - m)
+		s += e
+		y[i] = T(e)
+	}
+	inv := 1 / s
+	for i := range y {
+		y[i] = T(float64(y[i]) * inv)
 	}
 }
 
