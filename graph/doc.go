@@ -49,6 +49,20 @@
 // runs ops on its own goroutine, where a panic kills the process; descent's
 // executor does not) is recovered and returned as ErrRun.
 //
+// # Concurrency
+//
+// A Graph is built by one goroutine. A Program is used by one goroutine at
+// a time. Several Programs of one graph may run in Eval mode concurrently
+// (each owns its buffers and only reads the parameters and buffers); a
+// run in Train mode or with a backward pass updates the graph's buffers
+// (batch-norm running statistics) and draws from its random stream, so
+// only one runs at a time per graph: a second one meanwhile returns an
+// error wrapping ErrBusy. Stepping the parameters (an optimizer) while
+// another goroutine evaluates them is a data race the caller must avoid;
+// a training loop claims the graph (Claim), so two loops cannot step one
+// graph (ErrBusy again). Compilation is serialised internally (gorgonia's
+// package state).
+//
 // # What we do not take from gorgonia
 //
 // gorgonia's TapeMachine frees every buffer on Reset, accumulates
