@@ -107,7 +107,7 @@ func (l *TransformerEncoderLayer) Params() []*graph.Param {
 }
 
 // Positions adds positional encodings to x [N, T, E] (T <= MaxLen):
-// learned (a table s/w [MaxLen, E], N(0, 0.02)) or sinusoidal (Vaswani et
+// learned (a table s/w [MaxLen, E], N(0, 1) like torch.nn.Embedding) or sinusoidal (Vaswani et
 // al. 2017: sin and cos of position/10000^(2i/E), a constant).
 type Positions struct {
 	W          *graph.Node // the table: a parameter, or a constant when sinusoidal
@@ -126,7 +126,7 @@ func NewPositions(s graph.Scope, maxLen, dim int, sinusoidal bool) (*Positions, 
 	}
 	p := &Positions{MaxLen: maxLen, E: dim, Sinusoidal: sinusoidal}
 	if !sinusoidal {
-		p.W = s.Param("w", []int{maxLen, dim}, graph.Normal{Std: 0.02})
+		p.W = s.Param("w", []int{maxLen, dim}, graph.Normal{Std: 1})
 		return p, g.Err()
 	}
 	t, err := graph.NewTensor(g.DType(), maxLen, dim)
@@ -205,7 +205,7 @@ func NewTransformerClassifier(g *graph.Graph, cfg TransformerConfig) (*Transform
 	s := g.Scope(orDefault(cfg.Name, "transformer"))
 	m := &TransformerClassifier{cfg: cfg}
 	var err error
-	if m.Tokens, err = NewEmbedding(s.Scope("tokens"), cfg.Vocab, cfg.Dim, EmbeddingConfig{Padding: true, PaddingIdx: cfg.Pad, Init: graph.Normal{Std: 0.02}}); err != nil {
+	if m.Tokens, err = NewEmbedding(s.Scope("tokens"), cfg.Vocab, cfg.Dim, EmbeddingConfig{Padding: true, PaddingIdx: cfg.Pad}); err != nil {
 		return nil, err
 	}
 	if m.Positions, err = NewPositions(s.Scope("positions"), cfg.MaxLen, cfg.Dim, cfg.Sinusoidal); err != nil {

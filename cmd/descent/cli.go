@@ -34,7 +34,8 @@ Examples:
   descent train --model cnn --epochs 3            # conv net on MNIST
   descent train --data linreg --model linear --optimizer gd --lr 0.01 --epochs 1000 --log-every 100
   descent train --data csv:testdata/diabetes.csv --target progression --standardize --standardize-target --model mlp --hidden 32 --test-split 0.2
-  descent train --data seq:recall --model transformer --epochs 25
+  descent train --data seq:recall --model transformer --layers 1 --optimizer adam --lr 0.002 --batch-size 32 --schedule cosine:15 --epochs 15
+  descent train --data ratings:synthetic --model mf --factors 8 --optimizer adam --lr 0.003 --epochs 20
   descent train --checkpoint-dir ckpt --epochs 20  # Ctrl-C, then: descent train --resume ckpt
   descent eval --checkpoint ckpt/best.safetensors
   descent cv --folds 5 --data csv:testdata/iris.csv --target species --model softmax --stratified

@@ -89,10 +89,10 @@ func (r *recipe) loadSource(ctx context.Context) (tr, test *data.Dataset, p *pre
 		p.vocab, p.testName = 17, "fresh sequences"
 	case name == "ratings:synthetic":
 		var all *data.Dataset
-		if all, err = data.SyntheticRatings(data.RatingsConfig{N: 33000, Seed: r.seed, DType: dt}); err == nil {
-			tr, test, err = data.Split(all, 3000.0/33000, r.seed+1)
+		if all, err = data.SyntheticRatings(data.RatingsConfig{Users: 1000, Items: 500, N: 220000, Seed: r.seed, DType: dt}); err == nil {
+			tr, test, err = data.Split(all, 20000.0/220000, r.seed+1)
 		}
-		p.users, p.items, p.testName = 500, 300, "held-out ratings"
+		p.users, p.items, p.testName = 1000, 500, "held-out ratings"
 	default:
 		return nil, nil, nil, fmt.Errorf("--data %q (want mnist, csv:PATH, linreg, spirals, moons, seq:recall or ratings:synthetic)", name)
 	}

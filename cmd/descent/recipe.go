@@ -306,7 +306,7 @@ func (r *recipe) spec(p *prepared) (models.Spec, error) {
 	case "mlp":
 		hidden, _ := intList(r.hidden)
 		sp.Hidden, sp.Activation = hidden, r.activation
-		if ds.Sequence {
+		if p.vocab > 0 { // prepare turned the sequences into fixed-length rows
 			sp.Vocab = p.vocab // the MLP baseline reads one-hot tokens
 			sp.MaxLen = ds.X.Shape()[1]
 		}
