@@ -258,17 +258,17 @@ func (o binaryOp) Backward(b *Builder, in []*Sym, out, g *Sym) ([]*Sym, error) {
 		gb = b.Neg(b.Mul(ga, out))
 	case opPow: // d/da = b a^(b-1); d/db = out log a, 0 where a = 0 and b >= 0 (as torch)
 		ga = b.Mul(g, b.Mul(B, b.Pow(A, b.Shift(B, -1))))
-		lg := b.Mul(out, b.Unary(opLog, A))
-		zero := b.Mul(b.Mask(cmpEQ, A, b.ZerosLike(A)), b.Mask(cmpGE, B, b.ZerosLike(B)))
+		lg := b.Mul(out, b.unary(opLog, A))
+		zero := b.Mul(b.mask(cmpEQ, A, b.ZerosLike(A)), b.mask(cmpGE, B, b.ZerosLike(B)))
 		gb = b.Mul(g, b.Where(zero, b.ZerosLike(lg), lg))
 	case opMin, opMax: // the winner takes the gradient; ties share it
 		win := cmpLT
 		if o.kind == opMax {
 			win = cmpGT
 		}
-		half := b.Scale(b.Mask(cmpEQ, A, B), 0.5)
-		ga = b.Mul(g, b.Add(b.Mask(win, A, B), half))
-		gb = b.Mul(g, b.Add(b.Mask(win, B, A), half))
+		half := b.Scale(b.mask(cmpEQ, A, B), 0.5)
+		ga = b.Mul(g, b.Add(b.mask(win, A, B), half))
+		gb = b.Mul(g, b.Add(b.mask(win, B, A), half))
 	}
 	return []*Sym{b.SumTo(ga, A.Shape()), b.SumTo(gb, B.Shape())}, b.Err()
 }

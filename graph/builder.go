@@ -60,12 +60,50 @@ func (b *Builder) Scale(x *Sym, c float64) *Sym { return b.Op(scaleOp{c: c}, x) 
 // Shift returns x + c.
 func (b *Builder) Shift(x *Sym, c float64) *Sym { return b.Op(shiftOp{c: c}, x) }
 
-// Unary applies an elementwise function of package graph (see unary.go).
-func (b *Builder) Unary(k unaryKind, x *Sym) *Sym { return b.Op(unaryOp{kind: k}, x) }
+// unary applies an elementwise function of package graph (see unary.go).
+func (b *Builder) unary(k unaryKind, x *Sym) *Sym { return b.Op(unaryOp{kind: k}, x) }
 
-// Mask returns 1 where x cmp y holds and 0 elsewhere, in x's float dtype
+// mask returns 1 where x cmp y holds and 0 elsewhere, in x's float dtype
 // (broadcasting); it has no gradient.
-func (b *Builder) Mask(c cmpKind, x, y *Sym) *Sym { return b.Op(compareOp{kind: c, float: true}, x, y) }
+func (b *Builder) mask(c cmpKind, x, y *Sym) *Sym { return b.Op(compareOp{kind: c, float: true}, x, y) }
+
+// Exp returns e**x elementwise.
+func (b *Builder) Exp(x *Sym) *Sym { return b.unary(opExp, x) }
+
+// Log returns the natural logarithm elementwise.
+func (b *Builder) Log(x *Sym) *Sym { return b.unary(opLog, x) }
+
+// Square returns x*x elementwise.
+func (b *Builder) Square(x *Sym) *Sym { return b.unary(opSquare, x) }
+
+// Sqrt returns the square root elementwise.
+func (b *Builder) Sqrt(x *Sym) *Sym { return b.unary(opSqrt, x) }
+
+// Tanh returns the hyperbolic tangent elementwise.
+func (b *Builder) Tanh(x *Sym) *Sym { return b.unary(opTanh, x) }
+
+// Sigmoid returns 1/(1+e**-x) elementwise.
+func (b *Builder) Sigmoid(x *Sym) *Sym { return b.unary(opSigmoid, x) }
+
+// Sin returns the sine elementwise.
+func (b *Builder) Sin(x *Sym) *Sym { return b.unary(opSin, x) }
+
+// Cos returns the cosine elementwise.
+func (b *Builder) Cos(x *Sym) *Sym { return b.unary(opCos, x) }
+
+// Abs returns |x| elementwise.
+func (b *Builder) Abs(x *Sym) *Sym { return b.unary(opAbs, x) }
+
+// Sign returns -1, 0 or 1 elementwise (no gradient).
+func (b *Builder) Sign(x *Sym) *Sym { return b.unary(opSign, x) }
+
+// Greater returns 1 where x > y and 0 elsewhere, in x's float dtype
+// (broadcasting; no gradient): the mask of a piecewise gradient.
+func (b *Builder) Greater(x, y *Sym) *Sym { return b.mask(cmpGT, x, y) }
+
+// Equal returns 1 where x == y and 0 elsewhere, in x's float dtype
+// (broadcasting; no gradient).
+func (b *Builder) Equal(x, y *Sym) *Sym { return b.mask(cmpEQ, x, y) }
 
 // ZerosLike returns zeros of x's type.
 func (b *Builder) ZerosLike(x *Sym) *Sym { return b.Op(zerosLike{}, x) }

@@ -384,11 +384,11 @@ func (o reduceOp) Backward(b *Builder, in []*Sym, out, g *Sym) ([]*Sym, error) {
 		n := x.typ.Shape.Size() / max(keepShape.Size(), 1)
 		dx = b.BroadcastTo(b.Scale(gk, 1/float64(n)), x.typ.Shape)
 	case redMax, redMin:
-		hit := b.Mask(cmpEQ, x, b.Reshape(out, keepShape))
+		hit := b.mask(cmpEQ, x, b.Reshape(out, keepShape))
 		share := b.Div(hit, b.Sum(hit, true, axes...))
 		dx = b.Mul(share, gk)
 	case redLSE:
-		dx = b.Mul(b.Unary(opExp, b.Sub(x, b.Reshape(out, keepShape))), gk)
+		dx = b.Mul(b.unary(opExp, b.Sub(x, b.Reshape(out, keepShape))), gk)
 	case redProd:
 		dx = b.Op(prodGradOp{axes: axes}, x, gk)
 	}

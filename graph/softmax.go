@@ -188,7 +188,7 @@ func (o softmaxGradOp) Backward(b *Builder, in []*Sym, _, gg *Sym) ([]*Sym, erro
 	}
 	y, g := in[0], in[1]
 	if o.log {
-		ey := b.Unary(opExp, y)
+		ey := b.unary(opExp, y)
 		dg := b.Sub(gg, b.Sum(b.Mul(gg, ey), true, a))
 		dy := b.Neg(b.Mul(b.Mul(gg, ey), b.Sum(g, true, a)))
 		return []*Sym{dy, dg}, b.Err()

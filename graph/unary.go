@@ -307,39 +307,39 @@ func (o unaryOp) Backward(b *Builder, in []*Sym, out, g *Sym) ([]*Sym, error) {
 	case opLog:
 		dx = b.Div(g, x)
 	case opAbs:
-		dx = b.Mul(g, b.Unary(opSign, x))
+		dx = b.Mul(g, b.unary(opSign, x))
 	case opSign, opStep, opInRange:
 		dx = b.ZerosLike(x)
 	case opSin:
-		dx = b.Mul(g, b.Unary(opCos, x))
+		dx = b.Mul(g, b.unary(opCos, x))
 	case opCos:
-		dx = b.Neg(b.Mul(g, b.Unary(opSin, x)))
+		dx = b.Neg(b.Mul(g, b.unary(opSin, x)))
 	case opErf: // 2/√π e^(-x²)
-		dx = b.Mul(g, b.Scale(b.Unary(opExp, b.Neg(b.Unary(opSquare, x))), twoSqrPi))
+		dx = b.Mul(g, b.Scale(b.unary(opExp, b.Neg(b.unary(opSquare, x))), twoSqrPi))
 	case opLog1p:
 		dx = b.Div(g, b.Shift(x, 1))
 	case opExpm1:
 		dx = b.Mul(g, b.Shift(out, 1))
 	case opRecip: // -1/x²
-		dx = b.Neg(b.Mul(g, b.Unary(opSquare, out)))
+		dx = b.Neg(b.Mul(g, b.unary(opSquare, out)))
 	case opRsqrt: // -x^(-3/2)/2
 		dx = b.Scale(b.Mul(g, b.Op(unaryOp{kind: opPowC, a: 3}, out)), -0.5)
 	case opSiLU: // σ(x)(1 + x(1 - σ(x)))
-		s := b.Unary(opSigmoid, x)
+		s := b.unary(opSigmoid, x)
 		dx = b.Mul(g, b.Mul(s, b.Shift(b.Mul(x, b.Shift(b.Neg(s), 1)), 1)))
 	case opGELU: // Φ(x) + x φ(x)
-		cdf := b.Scale(b.Shift(b.Unary(opErf, b.Scale(x, 1/sqrt2)), 1), 0.5)
-		pdf := b.Scale(b.Unary(opExp, b.Scale(b.Unary(opSquare, x), -0.5)), 1/sqrt2Pi)
+		cdf := b.Scale(b.Shift(b.unary(opErf, b.Scale(x, 1/sqrt2)), 1), 0.5)
+		pdf := b.Scale(b.unary(opExp, b.Scale(b.unary(opSquare, x), -0.5)), 1/sqrt2Pi)
 		dx = b.Mul(g, b.Add(cdf, b.Mul(x, pdf)))
 	case opGELUTanh: // 0.5(1+t) + 0.5x(1-t²)k(1+3c x²), t = tanh(k(x + c x³))
-		x2 := b.Unary(opSquare, x)
-		t := b.Unary(opTanh, b.Scale(b.Add(x, b.Scale(b.Mul(x2, x), geluC)), geluK))
+		x2 := b.unary(opSquare, x)
+		t := b.unary(opTanh, b.Scale(b.Add(x, b.Scale(b.Mul(x2, x), geluC)), geluK))
 		left := b.Scale(b.Shift(t, 1), 0.5)
-		right := b.Scale(b.Mul(b.Mul(x, b.Shift(b.Neg(b.Unary(opSquare, t)), 1)), b.Shift(b.Scale(x2, 3*geluC), 1)), 0.5*geluK)
+		right := b.Scale(b.Mul(b.Mul(x, b.Shift(b.Neg(b.unary(opSquare, t)), 1)), b.Shift(b.Scale(x2, 3*geluC), 1)), 0.5*geluK)
 		dx = b.Mul(g, b.Add(left, right))
 	case opSoftplus: // σ(βx), and 1 past the threshold (βx > threshold)
 		lin := b.Op(unaryOp{kind: opStep}, b.Shift(x, -o.b/o.a))
-		s := b.Unary(opSigmoid, b.Scale(x, o.a))
+		s := b.unary(opSigmoid, b.Scale(x, o.a))
 		dx = b.Mul(g, b.Add(s, b.Mul(lin, b.Shift(b.Neg(s), 1))))
 	case opLeakyReLU: // 1 where x > 0, slope elsewhere
 		dx = b.Mul(g, b.Shift(b.Scale(b.Op(unaryOp{kind: opStep}, x), 1-o.a), o.a))
@@ -418,7 +418,7 @@ func (o unaryGradOp) Backward(b *Builder, in []*Sym, _, gg *Sym) ([]*Sym, error)
 	case opSquare: // d/dx 2xg = 2g
 		dy = b.Scale(b.Mul(g, gg), 2)
 	case opSqrt: // d/dy g/(2y) = -g/(2y²)
-		dy = b.Scale(b.Div(b.Mul(g, gg), b.Unary(opSquare, y)), -0.5)
+		dy = b.Scale(b.Div(b.Mul(g, gg), b.unary(opSquare, y)), -0.5)
 	}
 	return []*Sym{dy, dg}, b.Err()
 }
