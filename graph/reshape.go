@@ -34,7 +34,9 @@ func Flatten(x *Node) *Node {
 }
 
 // Squeeze removes the given dimensions of size 1 (all of them when none
-// are given), as torch.squeeze.
+// are given), as torch.squeeze. A given dimension whose size only the
+// compiled program knows (a slice of an open dimension, shown as ?) is
+// checked to be 1 when the program is compiled.
 func Squeeze(x *Node, axes ...int) *Node {
 	if x == nil || x.failed || x.g == nil {
 		return failNode(x, "Squeeze", fmt.Errorf("%w: nil input", ErrGraph))
@@ -53,7 +55,7 @@ func Squeeze(x *Node, axes ...int) *Node {
 			return failNode(x, "Squeeze", err)
 		}
 		for _, a := range drop {
-			if s[a] != 1 {
+			if s[a] != 1 && s[a] != Unknown {
 				return failNode(x, "Squeeze", shapeErr("dimension %d of %v is %s (want 1)", a, s, dimName(s[a])))
 			}
 		}

@@ -41,3 +41,28 @@ func TestShapeSizeLimit(t *testing.T) {
 	require.NoError(t, validShape(Shape{1 << 20, 1 << 20}, false), "exactly MaxElements is allowed")
 	require.NoError(t, validShape(Shape{Batch, 1 << 20, 1 << 20}, true))
 }
+
+// A slice of an open dimension has a size only the compiled program knows;
+// squeezing it is checked then (it was refused while building, so the
+// first token of a sequence could not be taken as a vector).
+func TestSqueezeSliceOfOpenDimension(t *testing.T) {
+	g, err := New(Config{DType: Float64})
+	require.NoError(t, err)
+	x := g.Input("x", Batch, Seq, 3)
+	first := Squeeze(Slice(x, 1, 0, 1, 1), 1)
+	two := Squeeze(Slice(x, 1, 0, 2, 1), 1)
+	require.NoError(t, g.Err())
+	require.Equal(t, Shape{Batch, 3}, first.Shape())
+
+	prog, err := g.Compile(nil, first)
+	require.NoError(t, err)
+	xs, err := FromFloat64([]float64{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}, 2, 2, 3)
+	require.NoError(t, err)
+	require.NoError(t, prog.Run(Eval, false, Feeds{x: xs}))
+	require.Equal(t, []float64{1, 2, 3, 7, 8, 9}, prog.Output(first).Values())
+
+	bad, err := g.Compile(nil, two)
+	require.NoError(t, err)
+	err = bad.Run(Eval, false, Feeds{x: xs})
+	require.ErrorIs(t, err, ErrShape, "a squeezed dimension of 2 must be refused when the shape is known")
+}
