@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """Reference timing: one training step of a Transformer encoder classifier in
-PyTorch on this CPU, the model of BenchmarkTransformerStep.
+PyTorch on this CPU, the model of BenchmarkTrainStep/transformer.
 
 Usage: /usr/bin/python3 torch_transformer_step.py [threads]
 Needs Debian's python3-torch; run with /usr/bin/python3. Prints one line per

@@ -38,8 +38,11 @@ var (
 	cnnSpec = models.Spec{Kind: "cnn", In: 784, Out: 10, Image: []int{1, 28, 28}, Preset: models.DefaultCNNPreset}
 )
 
-// BenchmarkTrainStep times forward, backward and an SGD momentum update
-// (lr 0.01, momentum 0.9, as ../shared/bench/torch_mlp_step.py).
+// BenchmarkTrainStep times forward, backward and an optimizer update: the
+// MLP and the CNN with SGD momentum (lr 0.01, momentum 0.9, batch 128, as
+// ../shared/bench/torch_mlp_step.py and bench/torch_cnn_step.py), the
+// Transformer with Adam (batch 32, sequence 32, as
+// bench/torch_transformer_step.py).
 func BenchmarkTrainStep(b *testing.B) {
 	for _, c := range []struct {
 		name string
@@ -52,26 +55,39 @@ func BenchmarkTrainStep(b *testing.B) {
 				b.Fatal(err)
 			}
 			feeds := graph.Feeds{x: randTensor(b, graph.Float32, 3, batch, 784), y: labels(b, 4, batch, 10)}
-			params := m.Params()
-			step := func() {
-				if _, err := prog.TrainStep(feeds); err != nil {
-					b.Fatal(err)
-				}
-				if err := opt.Step(params); err != nil {
-					b.Fatal(err)
-				}
-			}
-			for range 3 { // compile, create the optimizer state, warm the caches
-				step()
-			}
-			b.ReportAllocs()
-			b.ResetTimer()
-			for i := 0; i < b.N; i++ {
-				step()
-			}
-			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "steps/s")
+			timeSteps(b, prog, opt, m.Params(), feeds)
 		})
 	}
+	b.Run("transformer", func(b *testing.B) {
+		m, prog, feeds := setupTransformer(b)
+		opt, err := optimizers.NewAdam(optimizers.AdamConfig{LR: 1e-3})
+		if err != nil {
+			b.Fatal(err)
+		}
+		timeSteps(b, prog, opt, m.Params(), feeds)
+	})
+}
+
+// timeSteps warms up (compiling, creating the optimizer state) and times
+// training steps.
+func timeSteps(b *testing.B, prog *graph.Program, opt optimizers.Optimizer, params []*graph.Param, feeds graph.Feeds) {
+	step := func() {
+		if _, err := prog.TrainStep(feeds); err != nil {
+			b.Fatal(err)
+		}
+		if err := opt.Step(params); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for range 3 {
+		step()
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		step()
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "steps/s")
 }
 
 // BenchmarkInference times eval-mode forward passes.

@@ -6,7 +6,6 @@ import (
 
 	"github.com/descent-ml/descent/graph"
 	"github.com/descent-ml/descent/models"
-	"github.com/descent-ml/descent/optimizers"
 )
 
 // transformerSpec is bench/torch_transformer_step.py's model: 2 encoder
@@ -39,33 +38,4 @@ func setupTransformer(b *testing.B) (models.Module, *graph.Program, graph.Feeds)
 	}
 	xt, _ := graph.FromInts(tok, 32, 32)
 	return m, prog, graph.Feeds{x: xt, y: labels(b, 4, 32, 2)}
-}
-
-// BenchmarkTransformerStep times forward, backward and an Adam update of
-// the Transformer classifier (batch 32, sequence 32, float32), next to
-// bench/torch_transformer_step.py.
-func BenchmarkTransformerStep(b *testing.B) {
-	m, prog, feeds := setupTransformer(b)
-	opt, err := optimizers.NewAdam(optimizers.AdamConfig{LR: 1e-3})
-	if err != nil {
-		b.Fatal(err)
-	}
-	params := m.Params()
-	step := func() {
-		if _, err := prog.TrainStep(feeds); err != nil {
-			b.Fatal(err)
-		}
-		if err := opt.Step(params); err != nil {
-			b.Fatal(err)
-		}
-	}
-	for range 3 {
-		step()
-	}
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		step()
-	}
-	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "steps/s")
 }
