@@ -129,7 +129,7 @@ func TestViews(t *testing.T) {
 	}
 	var buf bytes.Buffer
 	require.NoError(t, WriteList(&buf, recs))
-	require.Contains(t, buf.String(), "test 91.00%")
+	require.Contains(t, buf.String(), "test accuracy 91.00%")
 	buf.Reset()
 	require.NoError(t, WriteCompare(&buf, recs))
 	require.Contains(t, buf.String(), "lr")
@@ -142,7 +142,12 @@ func TestViews(t *testing.T) {
 	require.NoError(t, s.Report(&buf, recs))
 	html := buf.String()
 	require.True(t, strings.HasPrefix(html, "<!DOCTYPE html>"))
-	require.Equal(t, 4, strings.Count(html, "<svg"), "two charts per run")
+	require.Equal(t, 2+4, strings.Count(html, "<svg"), "two comparison charts, two charts per run")
+	require.Contains(t, html, "all runs: validation accuracy")
+	for _, r := range recs {
+		require.Equal(t, 2, strings.Count(html, r.ID+" (lr "+r.Config["lr"]+")</text>"), "run %s: in both comparison legends, with the setting that differs", r.ID)
+		require.Contains(t, html, r.ID+": loss</text>", "run %s's own chart", r.ID)
+	}
 	for _, ext := range []string{`src="http`, `href="http`, "<link", "<script", "@import"} {
 		require.NotContains(t, html, ext, "self-contained: no external resources")
 	}

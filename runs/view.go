@@ -14,15 +14,15 @@ import (
 	"github.com/descent-ml/descent/train"
 )
 
-// headline is a run's main result: test accuracy, else test loss, else the
-// last epoch's training loss.
+// headline is a run's main result: an accuracy (test, else validation,
+// else training), else an RMSE or a loss in the same order.
 func headline(r Record) string {
-	for _, k := range []string{"test_accuracy", "accuracy"} {
+	for _, k := range []string{"test_accuracy", "val_accuracy", "train_accuracy", "accuracy"} {
 		if v, ok := r.Results[k]; ok && !math.IsNaN(v) {
-			return fmt.Sprintf("%s %.2f%%", strings.TrimSuffix(k, "_accuracy"), 100*v)
+			return fmt.Sprintf("%s %.2f%%", strings.ReplaceAll(k, "_", " "), 100*v)
 		}
 	}
-	for _, k := range []string{"test_rmse", "test_loss", "train_loss"} {
+	for _, k := range []string{"test_rmse", "val_rmse", "train_rmse", "test_loss", "val_loss", "train_loss"} {
 		if v, ok := r.Results[k]; ok {
 			return fmt.Sprintf("%s %.4g", k, v)
 		}
@@ -120,21 +120,8 @@ func WriteCompare(w io.Writer, recs []Record) error {
 		head += r.ID + "\t"
 	}
 	fmt.Fprintln(tw, head)
-	keys := map[string]bool{}
-	for _, r := range recs {
-		for k := range r.Config {
-			keys[k] = true
-		}
-	}
 	fmt.Fprintln(tw, "config that differs:\t")
-	for _, k := range sortedKeys(keys) {
-		same := true
-		for _, r := range recs[1:] {
-			same = same && r.Config[k] == recs[0].Config[k]
-		}
-		if same {
-			continue
-		}
+	for _, k := range differing(recs) {
 		line := "  " + k + "\t"
 		for _, r := range recs {
 			line += orDash(r.Config[k]) + "\t"
@@ -168,6 +155,44 @@ func WriteCompare(w io.Writer, recs []Record) error {
 	return tw.Flush()
 }
 
+// differing returns the configuration keys whose values are not the same
+// in all of recs, sorted.
+func differing(recs []Record) []string {
+	keys := map[string]bool{}
+	for _, r := range recs {
+		for k := range r.Config {
+			keys[k] = true
+		}
+	}
+	var out []string
+	for _, k := range sortedKeys(keys) {
+		for _, r := range recs[1:] {
+			if r.Config[k] != recs[0].Config[k] {
+				out = append(out, k)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// label names a run in a comparison legend: its ID and the settings that
+// tell it apart from the others (at most three).
+func label(r Record, keys []string) string {
+	var parts []string
+	for _, k := range keys {
+		if len(parts) == 3 {
+			parts = append(parts, "...")
+			break
+		}
+		parts = append(parts, k+" "+orDash(r.Config[k]))
+	}
+	if len(parts) == 0 {
+		return r.ID
+	}
+	return r.ID + " (" + strings.Join(parts, ", ") + ")"
+}
+
 func orDash(s string) string {
 	if s == "" {
 		return "-"
@@ -184,16 +209,18 @@ func (s *Store) Report(w io.Writer, recs []Record) error {
 		Charts             []template.HTML
 	}
 	var views []runView
+	all := map[string][]train.EpochMetrics{}
 	for _, r := range recs {
 		_, epochs, err := s.Get(r.ID)
 		if err != nil {
 			return err
 		}
+		all[r.ID] = epochs
 		v := runView{Record: r, Headline: headline(r), Duration: duration(r)}
 		if len(epochs) > 0 {
 			for _, c := range report.HistoryCharts(epochs) {
 				c.Title = r.ID + ": " + c.Title
-				c.Width, c.Height = 480, 320
+				c.Width, c.Height = 400, 270
 				svg, err := c.Render("svg")
 				if err != nil {
 					return err
@@ -203,11 +230,73 @@ func (s *Store) Report(w io.Writer, recs []Record) error {
 		}
 		views = append(views, v)
 	}
+	var overlays []template.HTML
+	for _, c := range compareCharts(recs, all) {
+		svg, err := c.Render("svg")
+		if err != nil {
+			return err
+		}
+		overlays = append(overlays, template.HTML(svg))
+	}
 	return page.Execute(w, struct {
 		Store     string
 		Generated string
 		Runs      []runView
-	}{s.Dir, time.Now().UTC().Format(time.RFC3339), views})
+		Compare   []template.HTML
+	}{s.Dir, time.Now().UTC().Format(time.RFC3339), views, overlays})
+}
+
+// maxOverlay is the most runs drawn on one comparison chart (the palette
+// repeats after that and the legend would bury the curves).
+const maxOverlay = 10
+
+// compareCharts overlays the runs' curves: the validation loss where a run
+// has one, else its training loss, and the validation accuracy of the runs
+// that have one. Runs without epochs are left out; nothing is drawn for
+// fewer than two runs.
+func compareCharts(recs []Record, epochs map[string][]train.EpochMetrics) []report.Chart {
+	loss := report.Chart{Title: "all runs: loss (validation where measured, else training)", XLabel: "epoch", YLabel: "loss",
+		Width: 560, Height: 320}
+	acc := report.Chart{Title: "all runs: validation accuracy", XLabel: "epoch", YLabel: "accuracy", ForceLinear: true,
+		Width: 560, Height: 320}
+	var drawn []Record
+	for _, r := range recs {
+		if len(epochs[r.ID]) > 0 && len(drawn) < maxOverlay {
+			drawn = append(drawn, r)
+		}
+	}
+	if len(drawn) < 2 {
+		return nil
+	}
+	keys := differing(drawn)
+	for _, r := range drawn {
+		ep := epochs[r.ID]
+		hasVal := !math.IsNaN(ep[len(ep)-1].ValLoss)
+		l := report.Series{Name: label(r, keys)}
+		a := report.Series{Name: label(r, keys)}
+		for _, m := range ep {
+			v := m.TrainLoss
+			if hasVal {
+				v = m.ValLoss
+			}
+			l.X, l.Y = append(l.X, float64(m.Epoch)), append(l.Y, v)
+			if !math.IsNaN(m.ValAccuracy) {
+				a.X, a.Y = append(a.X, float64(m.Epoch)), append(a.Y, m.ValAccuracy)
+			}
+		}
+		loss.Series = append(loss.Series, l)
+		if len(a.X) > 0 {
+			acc.Series = append(acc.Series, a)
+		}
+	}
+	var out []report.Chart
+	if len(loss.Series) >= 2 {
+		out = append(out, loss)
+	}
+	if len(acc.Series) >= 2 {
+		out = append(out, acc)
+	}
+	return out
 }
 
 var page = template.Must(template.New("report").Parse(`<!DOCTYPE html>
@@ -229,7 +318,9 @@ code { font-size: 12px; }
 <tr><th>ID</th><th>kind</th><th>status</th><th>model</th><th>optimizer</th><th>data</th><th>result</th><th>time</th></tr>
 {{range .Runs}}<tr><td><a href="#{{.ID}}">{{.ID}}</a></td><td>{{.Kind}}</td><td class="{{.Status}}">{{.Status}}</td><td>{{.Model}}</td><td>{{.Optimizer}}</td><td>{{.Data}}</td><td>{{.Headline}}</td><td>{{.Duration}}</td></tr>
 {{end}}</table>
-{{range .Runs}}<div class="run" id="{{.ID}}"><h2>{{.ID}}</h2>
+{{if .Compare}}<h2>Comparison</h2>
+<div class="charts">{{range .Compare}}{{.}}{{end}}</div>
+{{end}}{{range .Runs}}<div class="run" id="{{.ID}}"><h2>{{.ID}}</h2>
 <p><code>descent {{range .Command}}{{.}} {{end}}</code><br>{{.Machine.CPU}}, GOMAXPROCS {{.Machine.GOMAXPROCS}}, {{.Machine.Backend}}; code {{.Version}}{{if .Error}}<br><span class="failed">{{.Error}}</span>{{end}}</p>
 <div class="charts">{{range .Charts}}{{.}}{{end}}</div></div>
 {{end}}</body></html>

@@ -319,7 +319,14 @@ func trainRun(ctx context.Context, fs *flag.FlagSet, a *trainArgs, resumeFrom st
 		results[what+"_"+k] = v
 	}
 	if n := len(h.Epochs); n > 0 {
-		results["train_loss"] = h.Epochs[n-1].TrainLoss
+		last := h.Epochs[n-1]
+		results["train_loss"] = last.TrainLoss
+		if p.val != nil {
+			results["val_loss"] = last.ValLoss
+			for k, v := range last.Val {
+				results["val_"+k] = v
+			}
+		}
 	}
 	return results, artifacts, printFinal(stdout, what, mt, r.standardizeTarget)
 }
