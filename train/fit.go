@@ -220,12 +220,12 @@ func (t *Trainer) logEpoch(m EpochMetrics, val bool) {
 	if t.cfg.Log == nil || (m.Epoch%t.cfg.LogEvery != 0 && m.Epoch != t.cfg.Epochs) {
 		return
 	}
-	line := fmt.Sprintf("epoch %d/%d: train loss %.6g", m.Epoch, t.cfg.Epochs, m.TrainLoss)
+	line := fmt.Sprintf("epoch %d/%d: train loss %.4g", m.Epoch, t.cfg.Epochs, m.TrainLoss)
 	if !math.IsNaN(m.TrainAccuracy) {
-		line += fmt.Sprintf(", train accuracy %.2f%%", 100*m.TrainAccuracy)
+		line += fmt.Sprintf(", accuracy %.2f%%", 100*m.TrainAccuracy)
 	}
 	if val {
-		line += fmt.Sprintf(", val loss %.6g", m.ValLoss)
+		line += fmt.Sprintf(", val loss %.4g", m.ValLoss)
 		for _, mt := range t.metrics {
 			v := m.Val[mt.Name()]
 			if strings.Contains(mt.Name(), "accuracy") {
@@ -238,8 +238,20 @@ func (t *Trainer) logEpoch(m EpochMetrics, val bool) {
 	if !math.IsNaN(m.LR) {
 		line += fmt.Sprintf(", lr %.4g", m.LR)
 	}
-	line += fmt.Sprintf(", %.1fs (%.0f examples/s)", m.Seconds, m.ExamplesPerSec)
+	line += fmt.Sprintf(", %.1fs, %s examples/s", m.Seconds, rate(m.ExamplesPerSec))
 	fmt.Fprintln(t.cfg.Log, line)
+}
+
+// rate writes a throughput with three significant digits and a k or M
+// suffix, so the epoch line stays short: 72.5k, 1.23M, 980.
+func rate(v float64) string {
+	switch {
+	case v >= 999.5e3:
+		return fmt.Sprintf("%.3gM", v/1e6)
+	case v >= 999.5:
+		return fmt.Sprintf("%.3gk", v/1e3)
+	}
+	return fmt.Sprintf("%.0f", v)
 }
 
 // snapshot copies the trainable parameters and buffers.

@@ -273,14 +273,17 @@ func trainRun(ctx context.Context, fs *flag.FlagSet, a *trainArgs, resumeFrom st
 	for _, q := range m.Params() {
 		params += q.Value().Len()
 	}
-	fmt.Fprintf(stdout, "descent: training %s (%d parameters, %v) on %s: %d training examples", sp.Kind, params, g.DType(), p.train.Name, p.train.Len())
+	// Two lines that fit 80 columns in the usual cases.
+	fmt.Fprintf(stdout, "training %s (%d parameters, %v) with %s, batch %d, %s\n", sp.Kind, params, g.DType(),
+		r.optimizer, cfg.BatchSize, plural(cfg.Epochs, "epoch"))
+	fmt.Fprintf(stdout, "  on %s: %d training examples", p.train.Name, p.train.Len())
 	if p.val != nil {
 		fmt.Fprintf(stdout, ", %d validation", p.val.Len())
 	}
 	if p.test != nil {
 		fmt.Fprintf(stdout, ", %d test (%s)", p.test.Len(), p.testName)
 	}
-	fmt.Fprintf(stdout, "; optimizer %s, batch %d, %d epochs\n", r.optimizer, cfg.BatchSize, cfg.Epochs)
+	fmt.Fprintln(stdout)
 	artifacts := map[string]string{}
 	if a.ckptDir != "" {
 		artifacts["checkpoint"] = filepath.Join(a.ckptDir, "last.safetensors")
@@ -372,4 +375,12 @@ func printFinal(w io.Writer, what string, m train.Metrics, scaledTarget bool) er
 		}
 	}
 	return nil
+}
+
+// plural writes "1 epoch" or "3 epochs".
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
 }
