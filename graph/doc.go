@@ -1,6 +1,7 @@
 // Package graph is descent's symbolic layer over gorgonia: build a model
-// once as an expression graph with the batch dimension left open, then run
-// it forward and backward on batches of any size.
+// once as an expression graph with the batch (and sequence) dimensions
+// left open, then run it forward and backward, to any order, on batches of
+// any size.
 //
 // # Core types
 //
@@ -8,18 +9,33 @@
 //     hierarchical names such as "mlp/dense0/w"), the buffers (non-trainable
 //     state such as batch-norm running statistics), the inputs and the
 //     expressions built on them. It has one float type, Float32 or Float64.
-//   - Node is a symbolic value; builders (MatMul, Add, ReLU, Softmax,
-//     SoftmaxCrossEntropy, ...) combine nodes. Shapes may hold Batch.
+//   - Node is a symbolic value; builders combine nodes: arithmetic with
+//     NumPy broadcasting, 25 elementwise functions, reductions over chosen
+//     axes (Sum, Mean, Max, Min, Prod, LogSumExp, Var, Std, with *Keep
+//     variants), Softmax/LogSoftmax over any axis, layout (Transpose,
+//     SwapAxes, Reshape with -1, Squeeze, Unsqueeze, Concat, Stack, Split,
+//     Slice, Pad, BroadcastTo), indexing (IndexSelect, Embedding, Gather,
+//     OneHot, Where, MaskedFill, comparisons), batched MatMul, Argmax/TopK
+//     and accuracy, and PyTorch's losses. Shapes may hold open dimensions
+//     bound at run time: Batch, Seq and Open(k).
+//   - Grad(y, wrt...) returns gradients as nodes, themselves
+//     differentiable: gradient penalties, HVP (exact Hessian-vector
+//     products) and Hessian are built on it. Every op's gradient is made
+//     of ops, except a few fused kernels (batch norm, convolution, max
+//     pooling) whose gradients say so (NoSecondOrder) if differentiated
+//     again.
 //   - Op is the extension point: Infer (types and shapes), Forward, and for
 //     Differentiable ops a Backward that builds the input gradients from
-//     other ops, next to the forward. Package ops adds batch norm,
+//     other ops with the Builder's helpers. Package ops adds batch norm,
 //     convolution, pooling and dropout this way; user code can too (Apply).
 //   - Program compiles a loss and outputs: for each mode (Train, Eval),
-//     gradient request and batch size it lowers the graph to a gorgonia
-//     ExprGraph with concrete shapes, lets gorgonia.Grad derive the backward
-//     pass symbolically, and caches the result. Execution is descent's own
-//     executor: buffers planned once per compiled program and reused, ops
-//     run in order on the caller's goroutine, no allocation per step.
+//     gradient request and concrete shape of the open dimensions it lowers
+//     the graph to a gorgonia ExprGraph, lets gorgonia.Grad derive the
+//     backward pass symbolically, and caches the result (least recently
+//     used first out, CompileOptions.MaxPrograms). Execution is descent's
+//     own executor: buffers planned once per compiled program and reused,
+//     ops run in order on the caller's goroutine, no allocation per step.
+//     A memory budget (Config.MaxMemory) is checked before allocating.
 //   - Tensor holds values: batches, parameters, outputs, gradients.
 //   - GradCheck compares any gradient with central finite differences.
 //
