@@ -24,7 +24,7 @@ func main() {
 	check(err)
 	mlp, err := models.NewMLP(g, models.MLPConfig{In: 2, Hidden: []int{32, 32}, Out: 2})
 	check(err)
-	adam, err := optimizers.NewAdam(optimizers.AdamConfig{LR: 0.01, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8})
+	adam, err := optimizers.NewAdam(optimizers.AdamConfig{LR: 0.01}) // torch's defaults for the rest
 	check(err)
 
 	t, err := train.New(g, mlp, trainSet, train.Config{Epochs: 20, BatchSize: 32, Seed: 1, Optimizer: adam})
