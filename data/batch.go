@@ -61,6 +61,10 @@ type Batcher struct {
 type batchBuf struct {
 	x, y  *graph.Tensor
 	trims map[int]*graph.Tensor // sequence sets: X trimmed to each length met
+	// the dataset's Inputs: full-length buffers, and what the current batch
+	// feeds (the buffers, or their trimmed views in a sequence set)
+	in, cur map[string]*graph.Tensor
+	inTrim  map[string]map[int]*graph.Tensor
 }
 
 // NewBatcher validates ds and cfg and allocates the batch buffers.
@@ -100,7 +104,17 @@ func newBatchBuf(ds *Dataset, rows int) (batchBuf, error) {
 	if err != nil {
 		return batchBuf{}, err
 	}
-	return batchBuf{x: x, y: y}, nil
+	buf := batchBuf{x: x, y: y}
+	if len(ds.Inputs) > 0 {
+		buf.in, buf.cur = map[string]*graph.Tensor{}, map[string]*graph.Tensor{}
+		for name, t := range ds.Inputs {
+			if buf.in[name], err = rowsLike(t, rows); err != nil {
+				return batchBuf{}, fmt.Errorf("input %q: %w", name, err)
+			}
+			buf.cur[name] = buf.in[name]
+		}
+	}
+	return buf, nil
 }
 
 // Next moves to the next batch and reports whether there is one; it
@@ -122,20 +136,56 @@ func (b *Batcher) Next() bool {
 	}
 	idx := b.order[b.pos : b.pos+k]
 	gather(buf.y, b.ds.Y, idx)
+	for name, t := range b.ds.Inputs {
+		gather(buf.in[name], t, idx)
+	}
 	b.pos += k
 	b.cur, b.curIdx = *buf, idx
 	if b.ds.Sequence {
-		b.cur.x = trimmed(buf, b.ds.X, idx)
+		b.cur.x = trimmedX(buf, b.ds.X, idx) // a view; buf.x stays the full buffer
+		b.trimInputs(buf, b.cur.x.Shape()[1])
 		return true
 	}
 	gather(buf.x, b.ds.X, idx)
 	return true
 }
 
-// trimmed gathers the token sequences idx of x into buf, trimmed to the
+// trimInputs points each per-token input [k, T, ...] of the batch at its
+// first columns, as many as X's trimmed batch has.
+func (b *Batcher) trimInputs(buf *batchBuf, longest int) {
+	t := b.ds.X.Shape()[1]
+	for name, full := range buf.in {
+		s := full.Shape()
+		if len(s) < 2 || s[1] != t {
+			continue
+		}
+		inner := 1
+		for _, d := range s[2:] {
+			inner *= d
+		}
+		trimRows(full, s[0], t*inner, longest*inner)
+		views := buf.inTrim[name]
+		if views == nil {
+			if buf.inTrim == nil {
+				buf.inTrim = map[string]map[int]*graph.Tensor{}
+			}
+			views = map[int]*graph.Tensor{}
+			buf.inTrim[name] = views
+		}
+		v, ok := views[longest]
+		if !ok {
+			shape := append(graph.Shape{s[0], longest}, s[2:]...)
+			v = prefixView(full, shape)
+			views[longest] = v
+		}
+		buf.cur[name] = v
+	}
+}
+
+// trimmedX gathers the token sequences idx of x into buf, trimmed to the
 // longest (the columns after it are padding, 0, in every row), and returns
 // them as [len(idx), longest]. The view for each length is made once.
-func trimmed(buf *batchBuf, x *graph.Tensor, idx []int) *graph.Tensor {
+func trimmedX(buf *batchBuf, x *graph.Tensor, idx []int) *graph.Tensor {
 	src, t := ints(x), x.Shape()[1]
 	longest := 1
 	for _, j := range idx {
@@ -187,6 +237,11 @@ func (b *Batcher) shuffle() {
 // with k = Size except for a last, partial batch. They are nil before the
 // first Next and after Next reports false, and are overwritten by Next.
 func (b *Batcher) Batch() (x, y *graph.Tensor) { return b.cur.x, b.cur.y }
+
+// Inputs returns the current batch of the dataset's Inputs, by name (nil
+// without any). The map and its tensors are the Batcher's own, overwritten
+// by Next.
+func (b *Batcher) Inputs() map[string]*graph.Tensor { return b.cur.cur }
 
 // Indices returns the dataset indices of the current batch's examples. The
 // slice is the Batcher's own: do not modify it.
@@ -254,4 +309,42 @@ func (b *Batcher) SetState(s BatcherState) error {
 	b.epoch, b.pos, b.inEpoch = s.Epoch, s.Pos, s.InEpoch
 	b.cur, b.curIdx = batchBuf{}, nil
 	return nil
+}
+
+// trimRows keeps the first keep of every w elements of the rows of t,
+// packed at its start (rows*keep elements), in place.
+func trimRows(t *graph.Tensor, rows, w, keep int) {
+	switch t.DType() {
+	case graph.Float32:
+		packRows(f32s(t), rows, w, keep)
+	case graph.Float64:
+		packRows(f64s(t), rows, w, keep)
+	default:
+		packRows(ints(t), rows, w, keep)
+	}
+}
+
+func packRows[T any](v []T, rows, w, keep int) {
+	for r := 1; r < rows; r++ { // row 0 is in place; copy moves overlapping ranges
+		copy(v[r*keep:(r+1)*keep], v[r*w:r*w+keep])
+	}
+}
+
+// prefixView returns a tensor of the given shape over the first elements
+// of t's memory (not copied).
+func prefixView(t *graph.Tensor, shape graph.Shape) *graph.Tensor {
+	n := 1
+	for _, d := range shape {
+		n *= d
+	}
+	var v *graph.Tensor
+	switch t.DType() {
+	case graph.Float32:
+		v, _ = graph.FromFloat32(f32s(t)[:n], shape...)
+	case graph.Float64:
+		v, _ = graph.FromFloat64(f64s(t)[:n], shape...)
+	default:
+		v, _ = graph.FromInts(ints(t)[:n], shape...)
+	}
+	return v
 }

@@ -21,6 +21,12 @@ type Dataset struct {
 	// Sequence marks X as Int token sequences [N, T] padded at the end
 	// with token 0: a Batcher trims each batch to its longest sequence.
 	Sequence bool
+	// Inputs holds more per-example tensors by name, each [N, ...] of any
+	// dtype: masks, example weights, a second input of a model. They are
+	// batched with X and Y and fed to the graph inputs of the same names
+	// (train.Inputs). "x" and "y" are X's and Y's names. In a sequence set,
+	// an input [N, T, ...] with X's T is trimmed with X.
+	Inputs map[string]*graph.Tensor
 	// Categories names the ids of each column of an Int X [N, k] when the
 	// source had names (a ratings file's users and items); may be nil.
 	Categories [][]string
@@ -88,6 +94,18 @@ func (d *Dataset) Validate() error {
 	if d.ClassNames != nil && len(d.ClassNames) != d.Classes {
 		return fmt.Errorf("data: %s: %w: %d class names (want Classes = %d)", fn, ErrFormat, len(d.ClassNames), d.Classes)
 	}
+	for name, t := range d.Inputs {
+		switch {
+		case name == "" || name == "x" || name == "y":
+			return fmt.Errorf("data: %s: %w: input name %q (want a name other than \"\", \"x\" and \"y\")", fn, ErrFormat, name)
+		case t == nil || t.Shape().Rank() < 1 || t.Shape()[0] != n:
+			var s graph.Shape
+			if t != nil {
+				s = t.Shape()
+			}
+			return fmt.Errorf("data: %s: %w: input %q has shape %v (want [%d, ...], a row per example)", fn, ErrFormat, name, s, n)
+		}
+	}
 	return nil
 }
 
@@ -127,6 +145,17 @@ func (d *Dataset) Subset(idx []int) (*Dataset, error) {
 	gather(y, d.Y, idx)
 	out := *d
 	out.X, out.Y = x, y
+	if d.Inputs != nil {
+		out.Inputs = make(map[string]*graph.Tensor, len(d.Inputs))
+		for name, t := range d.Inputs {
+			r, err := rowsLike(t, len(idx))
+			if err != nil {
+				return nil, fmt.Errorf("data: %s: input %q: %w", fn, name, err)
+			}
+			gather(r, t, idx)
+			out.Inputs[name] = r
+		}
+	}
 	return &out, nil
 }
 
@@ -134,6 +163,12 @@ func (d *Dataset) Subset(idx []int) (*Dataset, error) {
 func (d *Dataset) Clone() *Dataset {
 	out := *d
 	out.X, out.Y = d.X.Clone(), d.Y.Clone()
+	if d.Inputs != nil {
+		out.Inputs = make(map[string]*graph.Tensor, len(d.Inputs))
+		for name, t := range d.Inputs {
+			out.Inputs[name] = t.Clone()
+		}
+	}
 	out.Categories = nil
 	for _, c := range d.Categories {
 		out.Categories = append(out.Categories, append([]string(nil), c...))

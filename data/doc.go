@@ -5,7 +5,10 @@
 // A Dataset holds N examples in two graph tensors: X [N, features...]
 // (Float32 or Float64, as the caller asks, or Int ids) and Y, either Int labels [N]
 // for classification (Classes > 0) or float targets [N, k] for regression
-// (Classes == 0). Subset copies examples; Split and KFold draw seeded
+// (Classes == 0). More per-example tensors (masks, example weights, a
+// second input) go in Dataset.Inputs by name and travel with their
+// examples through every split and batch. Subset copies examples; Split
+// and KFold draw seeded
 // train/validation indices; Summarize reports the mean and sample standard
 // deviation of per-fold scores.
 //

@@ -9,9 +9,11 @@ import (
 	"github.com/descent-ml/descent/optimizers"
 )
 
-// Inputs are the graph inputs of a batch, by name: "x" (the dataset's X)
-// and "y" (its targets), declared by the trainer from the dataset's shapes
-// and dtypes (Int for labels, token ids and user or item ids).
+// Inputs are the graph inputs of a batch, by name: "x" (the dataset's X),
+// "y" (its targets) and one per entry of the dataset's Inputs (masks,
+// example weights, a model's second input), declared by the trainer from
+// the dataset's shapes and dtypes (Int for labels, token ids and user or
+// item ids).
 type Inputs map[string]*graph.Node
 
 // Config configures a training run. Zero values select the defaults noted.

@@ -78,6 +78,14 @@ func (t *Trainer) Fit(ctx context.Context, trainDS, valDS *data.Dataset) (*Histo
 	if trainDS.Classes != t.classes || trainDS.Sequence != t.seq {
 		return nil, fmt.Errorf("train: Fit: dataset %q does not have the trainer's shape (classes %d, want %d)", trainDS.Name, trainDS.Classes, t.classes)
 	}
+	if err := t.checkInputs("Fit", trainDS); err != nil {
+		return nil, err
+	}
+	if valDS != nil {
+		if err := t.checkInputs("Fit", valDS); err != nil {
+			return nil, err
+		}
+	}
 	size := cfg.BatchSize
 	if size == 0 || size > trainDS.Len() {
 		size = trainDS.Len()
@@ -123,7 +131,7 @@ func (t *Trainer) Fit(ctx context.Context, trainDS, valDS *data.Dataset) (*Histo
 			}
 			batch++
 			x, y := b.Batch()
-			l, err := t.step(x, y, batch == perEpoch)
+			l, err := t.step(x, y, b.Inputs(), batch == perEpoch)
 			if err != nil {
 				return hist, fmt.Errorf("train: epoch %d, step %d: %w", st.Epoch+1, st.Step, err)
 			}

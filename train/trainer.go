@@ -3,6 +3,7 @@ package train
 import (
 	"fmt"
 	"math"
+	"sort"
 	"time"
 
 	"github.com/descent-ml/descent/data"
@@ -19,6 +20,7 @@ type Trainer struct {
 	model   models.Module
 	in      Inputs
 	x, y    *graph.Node
+	extra   []extraInput // the dataset's Inputs, in name order
 	out     *graph.Node
 	loss    *graph.Node
 	prog    *graph.Program
@@ -38,7 +40,9 @@ type Trainer struct {
 
 // New prepares to train m, whose parameters live in g, on examples shaped
 // like ds's. The inputs "x" and "y" are declared from ds (Int for labels,
-// tokens or ids; Seq for the length of a sequence set), then cfg.Forward
+// tokens or ids; Seq for the length of a sequence set), and one input for
+// each of ds.Inputs under its name (inputs already declared in g under
+// these names are used when they match), then cfg.Forward
 // (or m.Forward(x)) gives the output and cfg.Loss (or cross-entropy for a
 // classification set, MSE for a regression one) the loss.
 func New(g *graph.Graph, m models.Module, ds *data.Dataset, cfg Config) (*Trainer, error) {
@@ -86,6 +90,24 @@ func New(g *graph.Graph, m models.Module, ds *data.Dataset, cfg Config) (*Traine
 		return nil, err
 	}
 	t.in = Inputs{"x": t.x, "y": t.y}
+	names := make([]string, 0, len(ds.Inputs))
+	for name := range ds.Inputs {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		v := ds.Inputs[name]
+		s := append([]int{graph.Batch}, v.Shape()[1:]...)
+		if ds.Sequence && len(s) >= 2 && s[1] == ds.X.Shape()[1] {
+			s[1] = graph.Seq // trimmed with X
+		}
+		n, err := declare(g, name, v.DType(), s)
+		if err != nil {
+			return nil, err
+		}
+		t.in[name] = n
+		t.extra = append(t.extra, extraInput{name: name, node: n, dtype: v.DType(), shape: graph.Shape(s)})
+	}
 	if cfg.Forward != nil {
 		t.out = cfg.Forward(t.in)
 	} else {
@@ -216,9 +238,12 @@ func (t *Trainer) Evaluate(ds *data.Dataset) (Metrics, error) {
 	}
 	var sum float64
 	n := 0
+	if err := t.checkInputs("Evaluate", ds); err != nil {
+		return Metrics{}, err
+	}
 	for b.Next() {
 		x, y := b.Batch()
-		t.feeds[t.x], t.feeds[t.y] = x, y
+		t.feed(x, y, b.Inputs())
 		l, err := t.prog.Evaluate(t.feeds)
 		if err != nil {
 			return Metrics{}, fmt.Errorf("train: Evaluate %q: %w", ds.Name, err)
@@ -272,8 +297,8 @@ func (t *Trainer) lr() float64 {
 // step runs forward and backward on one batch and, every Accumulate
 // batches (or at the end of an epoch, last), one optimizer step. It
 // returns the batch's loss.
-func (t *Trainer) step(x, y *graph.Tensor, last bool) (float64, error) {
-	t.feeds[t.x], t.feeds[t.y] = x, y
+func (t *Trainer) step(x, y *graph.Tensor, in map[string]*graph.Tensor, last bool) (float64, error) {
+	t.feed(x, y, in)
 	l, err := t.prog.TrainStep(t.feeds)
 	if err != nil {
 		return l, err
@@ -310,6 +335,46 @@ func (t *Trainer) step(x, y *graph.Tensor, last bool) (float64, error) {
 		t.ema.update(t.params)
 	}
 	return l, nil
+}
+
+// extraInput is a graph input fed from one of the dataset's Inputs.
+type extraInput struct {
+	name  string
+	node  *graph.Node
+	dtype graph.DType
+	shape graph.Shape // with Batch (and Seq)
+}
+
+// feed sets the feeds of a batch.
+func (t *Trainer) feed(x, y *graph.Tensor, in map[string]*graph.Tensor) {
+	t.feeds[t.x], t.feeds[t.y] = x, y
+	for _, e := range t.extra {
+		t.feeds[e.node] = in[e.name]
+	}
+}
+
+// checkInputs reports a dataset whose Inputs are not the ones the trainer
+// was built for.
+func (t *Trainer) checkInputs(fn string, ds *data.Dataset) error {
+	if len(ds.Inputs) != len(t.extra) {
+		return fmt.Errorf("train: %s: dataset %q has %d inputs besides x and y (want %d, as the training set)", fn, ds.Name, len(ds.Inputs), len(t.extra))
+	}
+	for _, e := range t.extra {
+		v, ok := ds.Inputs[e.name]
+		if !ok {
+			return fmt.Errorf("train: %s: dataset %q has no input %q", fn, ds.Name, e.name)
+		}
+		s := v.Shape()
+		if v.DType() != e.dtype || len(s) != len(e.shape) {
+			return fmt.Errorf("train: %s: dataset %q's input %q is %v %v (want %v %v)", fn, ds.Name, e.name, v.DType(), s, e.dtype, e.shape)
+		}
+		for i := 1; i < len(s); i++ {
+			if e.shape[i] >= 0 && s[i] != e.shape[i] {
+				return fmt.Errorf("train: %s: dataset %q's input %q is %v %v (want %v %v)", fn, ds.Name, e.name, v.DType(), s, e.dtype, e.shape)
+			}
+		}
+	}
+	return nil
 }
 
 // elapsed returns seconds since start.
