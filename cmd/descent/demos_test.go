@@ -12,6 +12,14 @@ import (
 	"github.com/descent-ml/descent/data"
 )
 
+// The README's sequence commands (its results table).
+var (
+	recallTransformer = []string{"train", "--data", "seq:recall", "--model", "transformer", "--layers", "1",
+		"--optimizer", "adam", "--lr", "0.002", "--batch-size", "32", "--schedule", "cosine:15", "--epochs", "15"}
+	recallMLP = []string{"train", "--data", "seq:recall", "--model", "mlp", "--hidden", "256,256",
+		"--optimizer", "adam", "--lr", "0.001", "--batch-size", "32", "--epochs", "15"}
+)
+
 // The README's sequence demonstration: on seq:recall (is the first token
 // repeated in the 16-32 tokens after it?) the Transformer reaches 99% on
 // fresh sequences, the MLP on the same one-hot tokens stays near chance.
@@ -19,14 +27,12 @@ func TestDemoRecallTransformerVersusMLP(t *testing.T) {
 	if testing.Short() {
 		t.Skip("trains a Transformer for 15 epochs (about 80 s); CI runs it")
 	}
-	out, err := runCLI(t, "train", "--data", "seq:recall", "--model", "transformer", "--layers", "1",
-		"--optimizer", "adam", "--lr", "0.002", "--batch-size", "32", "--schedule", "cosine:15", "--epochs", "15", "--quiet")
+	out, err := runCLI(t, append(recallTransformer, "--quiet")...)
 	require.NoError(t, err, out)
 	tf := number(t, out, "test accuracy")
 	require.GreaterOrEqual(t, tf, 99.0, out)
 
-	out, err = runCLI(t, "train", "--data", "seq:recall", "--model", "mlp", "--hidden", "256,256",
-		"--optimizer", "adam", "--lr", "0.001", "--batch-size", "32", "--epochs", "15", "--quiet")
+	out, err = runCLI(t, append(recallMLP, "--quiet")...)
 	require.NoError(t, err, out)
 	mlp := number(t, out, "test accuracy")
 	require.Less(t, mlp, 65.0, "the MLP is not supposed to solve recall:\n%s", out)
