@@ -65,6 +65,15 @@ func (n *Node) Name() string { return n.name }
 // Param returns the parameter or buffer behind n, or nil.
 func (n *Node) Param() *Param { return n.param }
 
+// ConstValue returns the value of a constant (Const, Scalar), or nil for
+// any other node. It is shared: do not modify it.
+func (n *Node) ConstValue() *Tensor {
+	if n.kind != kindConst {
+		return nil
+	}
+	return n.value
+}
+
 // Op returns the op that computes n, or nil for inputs, parameters and constants.
 func (n *Node) Op() Op { return n.op }
 
