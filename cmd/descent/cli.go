@@ -22,6 +22,7 @@ Commands:
   train     train a model (default: MLP 784-256-128-10 on MNIST, SGD momentum)
   eval      evaluate a checkpoint on the held-out split it was trained with
   predict   print a checkpoint's predictions for a data set
+  export    write a checkpoint's model as ONNX (--format onnx --out model.onnx)
   cv        k-fold cross-validation of a training recipe
   bench     benchmarks: matmul, scaling, optimizers, plan, run, merge
   runs      list, show, compare and report recorded runs
@@ -49,7 +50,7 @@ type command struct {
 
 func commands() []command {
 	return []command{
-		{"train", runTrain}, {"eval", runEval}, {"predict", runPredict}, {"cv", runCV},
+		{"train", runTrain}, {"eval", runEval}, {"predict", runPredict}, {"export", runExport}, {"cv", runCV},
 		{"bench", runBench}, {"runs", runRuns},
 		{"version", func(_ context.Context, _ []string, stdout, _ io.Writer) error { return runVersion(stdout) }},
 	}
@@ -59,7 +60,7 @@ func commands() []command {
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
-		return &usageError{msg: "no command (want train, eval, predict, cv, bench, runs or version)"}
+		return &usageError{msg: "no command (want train, eval, predict, export, cv, bench, runs or version)"}
 	}
 	switch args[0] {
 	case "help", "-h", "-help", "--help":
@@ -73,7 +74,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return c.run(ctx, args[1:], stdout, stderr)
 		}
 	}
-	return &usageError{msg: fmt.Sprintf("unknown command %q (want train, eval, predict, cv, bench, runs or version)", args[0])}
+	return &usageError{msg: fmt.Sprintf("unknown command %q (want train, eval, predict, export, cv, bench, runs or version)", args[0])}
 }
 
 // usageError is a mistake on the command line: main prints it with a

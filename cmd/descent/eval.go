@@ -106,6 +106,11 @@ func (l *loaded) build(p *prepared) (*graph.Graph, models.Module, error) {
 		return nil, nil, fmt.Errorf("the checkpoint's model has %d outputs, %s has %d classes (was it trained on another data set?)",
 			l.spec.Out, ds.Name, ds.Classes)
 	}
+	return l.restore()
+}
+
+// restore rebuilds the checkpoint's model and loads its tensors.
+func (l *loaded) restore() (*graph.Graph, models.Module, error) {
 	// A first build under a budget of what the tensors take: a spec asking
 	// for more (a crafted or mismatched file) fails before allocating it.
 	var bytes int64
