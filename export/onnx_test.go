@@ -229,6 +229,7 @@ func TestONNXBadUse(t *testing.T) {
 			var buf bytes.Buffer
 			err := export.ONNX(&buf, c.outputs, c.opts)
 			require.Error(t, err)
+			t.Log(err)
 			assert.Zero(t, buf.Len())
 		})
 	}

@@ -38,6 +38,9 @@
 //     A memory budget (Config.MaxMemory) is checked before allocating.
 //   - Tensor holds values: batches, parameters, outputs, gradients.
 //   - GradCheck compares any gradient with central finite differences.
+//   - ONNXOp is an op's ONNX (opset 17) form, written to an ONNXEmitter:
+//     package export writes a graph as an ONNX model through it
+//     (onnx.go, onnx_ops.go).
 //
 // # Conventions
 //

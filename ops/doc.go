@@ -20,6 +20,9 @@
 //     avg_pool2d with ceil_mode false (and count_include_pad true).
 //   - Dropout: inverted dropout (Srivastava et al. 2014), as torch.nn.Dropout.
 //   - HW is a (height, width) pair; Both(n) is (n, n).
+//   - Each op has an ONNX form in its Eval behaviour (onnx.go): batch norm
+//     is BatchNormalization with the running statistics, dropout Identity,
+//     convolution Conv, pooling MaxPool and AveragePool (package export).
 //
 // # Modes and per-program state
 //
