@@ -3,6 +3,7 @@ package graph
 import (
 	"fmt"
 	"math"
+	"slices"
 )
 
 // The ONNX forms of this package's ops (see ONNXOp). Gradient ops
@@ -255,26 +256,50 @@ func (o padOp) ONNX(e ONNXEmitter, in []ONNXValue, out ONNXValue) error {
 	return nil
 }
 
-// ONNX: Reshape. The target holds the output's known sizes; of the
-// others, one becomes -1 (inferred by Reshape), and the rest are read
-// at run time: a dimension carried over from the input from its Shape,
-// an open dimension from e.Dim.
+// ONNX: Squeeze and Unsqueeze as themselves; any other reshape as
+// Reshape, whose target holds the output's known sizes, 0 (ONNX's "the
+// input's size here") for a dimension kept in place, and -1 (inferred)
+// for one other; the sizes still missing are read at run time: a
+// dimension carried over from the input with Shape, an open dimension
+// from e.Dim.
 func (o reshapeOp) ONNX(e ONNXEmitter, in []ONNXValue, out ONNXValue) error {
-	shape := out.Type.Shape
-	var open []int
-	for i, d := range shape {
-		if d < 0 {
-			open = append(open, i)
+	x, shape := in[0], out.Type.Shape
+	switch o.name {
+	case "Squeeze":
+		var axes []int64
+		for i := range x.Type.Shape {
+			if !slices.Contains(o.from, i) {
+				axes = append(axes, int64(i))
+			}
+		}
+		e.OpTo("Squeeze", []string{x.Name, e.Int64s([]int{len(axes)}, axes...)}, out.Name)
+		return nil
+	case "Unsqueeze":
+		if i := slices.Index(o.from, -1); i >= 0 {
+			e.OpTo("Unsqueeze", []string{x.Name, e.Int64s([]int{1}, int64(i))}, out.Name)
+			return nil
 		}
 	}
-	target := ints64(shape)
-	if len(open) <= 1 {
-		for _, i := range open {
+	target := make([]int64, len(shape))
+	var missing []int
+	for i, d := range shape {
+		switch {
+		case d > 0:
+			target[i] = int64(d)
+		case i < len(o.from) && o.from[i] == i:
+			target[i] = 0
+		default:
+			missing = append(missing, i)
+		}
+	}
+	if len(missing) <= 1 {
+		for _, i := range missing {
 			target[i] = -1
 		}
-		e.OpTo("Reshape", []string{in[0].Name, e.Int64s([]int{len(target)}, target...)}, out.Name)
+		e.OpTo("Reshape", []string{x.Name, e.Int64s([]int{len(target)}, target...)}, out.Name)
 		return nil
 	}
+	// Several sizes to read: the target is a Concat of constants and sizes.
 	var parts []string
 	var run []int64
 	flush := func() {
@@ -286,11 +311,11 @@ func (o reshapeOp) ONNX(e ONNXEmitter, in []ONNXValue, out ONNXValue) error {
 	inferred := false
 	for i, d := range shape {
 		switch {
-		case d >= 0:
-			run = append(run, int64(d))
+		case !slices.Contains(missing, i):
+			run = append(run, target[i]) // a size, or 0: the input's
 		case i < len(o.from) && o.from[i] >= 0:
 			flush()
-			parts = append(parts, onnxDimOf(e, in[0], o.from[i]))
+			parts = append(parts, onnxDimOf(e, x, o.from[i]))
 		case isOpen(d):
 			flush()
 			n, err := e.Dim(d)
@@ -306,7 +331,7 @@ func (o reshapeOp) ONNX(e ONNXEmitter, in []ONNXValue, out ONNXValue) error {
 		}
 	}
 	flush()
-	e.OpTo("Reshape", []string{in[0].Name, e.Op("Concat", parts, ONNXInt("axis", 0))}, out.Name)
+	e.OpTo("Reshape", []string{x.Name, e.Op("Concat", parts, ONNXInt("axis", 0))}, out.Name)
 	return nil
 }
 
