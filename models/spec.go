@@ -28,6 +28,10 @@ type Spec struct {
 	Heads  int `json:"heads,omitempty"`  // transformer: attention heads
 	Layers int `json:"layers,omitempty"` // transformer: encoder layers
 	FF     int `json:"ff,omitempty"`     // transformer: feed-forward width (0: 4·Dim)
+	// NormFirst: pre-norm encoder layers (post-norm by default).
+	NormFirst bool `json:"norm_first,omitempty"`
+	// Positions: "learned" (default) or "sinusoidal" position encodings.
+	Positions string `json:"positions,omitempty"`
 	// mf: user and item counts, latent factors, initial global bias.
 	Users      int     `json:"users,omitempty"`
 	Items      int     `json:"items,omitempty"`
@@ -78,8 +82,12 @@ func Build(g *graph.Graph, s Spec) (Module, error) {
 	case "cnn":
 		return newCNNFromSpec(g, s)
 	case "transformer":
+		if s.Positions != "" && s.Positions != "learned" && s.Positions != "sinusoidal" {
+			return nil, fmt.Errorf("models: Build: transformer positions %q (want learned or sinusoidal)", s.Positions)
+		}
 		return NewTransformerClassifier(g, TransformerConfig{Vocab: s.Vocab, Classes: s.Out, MaxLen: s.MaxLen, Dim: s.Dim,
-			Heads: s.Heads, Layers: s.Layers, FF: s.FF, Activation: Activation(s.Activation), Dropout: s.Dropout})
+			Heads: s.Heads, Layers: s.Layers, FF: s.FF, Activation: Activation(s.Activation), Dropout: s.Dropout,
+			NormFirst: s.NormFirst, Sinusoidal: s.Positions == "sinusoidal"})
 	case "mf":
 		return NewMatrixFactorization(g, MFConfig{Users: s.Users, Items: s.Items, Factors: s.Factors, GlobalMean: s.GlobalMean})
 	}

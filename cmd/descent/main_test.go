@@ -14,6 +14,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/descent-ml/descent/checkpoint"
 	"github.com/descent-ml/descent/data"
 )
 
@@ -110,6 +111,8 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"train", "--resume", "/nonexistent/ckpt"}, "no such file or directory"},
 		{[]string{"train", "--data", "moons", "--override"}, "--override needs --resume"},
 		{[]string{"train", "--data", "seq:recall", "--model", "linear"}, "needs --model transformer"},
+		{[]string{"train", "--data", "seq:recall", "--model", "transformer", "--positions", "rotary"}, `--positions "rotary" (want learned or sinusoidal)`},
+		{[]string{"train", "--norm-first"}, "--norm-first does not apply to --model mlp (it is for transformer)"},
 		{[]string{"train", "--data", "moons", "--model", "transformer"}, "needs sequence data"},
 		{[]string{"train", "--data", "moons", "--model", "mf"}, "--model mf needs ratings"},
 		{[]string{"train", "extra"}, `unexpected argument "extra"`},
@@ -392,4 +395,24 @@ func TestVersion(t *testing.T) {
 	out, err := runCLI(t, "version")
 	require.NoError(t, err)
 	require.Contains(t, out, "BLAS backend:")
+}
+
+// A pre-norm Transformer with sinusoidal positions trains, and its
+// checkpoint rebuilds the same architecture for eval.
+func TestTransformerVariants(t *testing.T) {
+	dir := t.TempDir()
+	out, err := runCLI(t, "train", "--data", "seq:recall", "--model", "transformer", "--dim", "8", "--heads", "2", "--layers", "1",
+		"--norm-first", "--positions", "sinusoidal", "--activation", "gelu", "--optimizer", "adam", "--epochs", "1", "--quiet",
+		"--checkpoint-dir", dir)
+	require.NoError(t, err, out)
+	f, err := checkpoint.Load(filepath.Join(dir, "last.safetensors"))
+	require.NoError(t, err)
+	require.Contains(t, f.Meta["model"], `"norm_first":true`)
+	require.Contains(t, f.Meta["model"], `"positions":"sinusoidal"`)
+	for name := range f.Params {
+		require.NotContains(t, name, "positions", "sinusoidal positions are a constant, not a parameter")
+	}
+	ev, err := runCLI(t, "eval", "--checkpoint", filepath.Join(dir, "last.safetensors"))
+	require.NoError(t, err, ev)
+	require.Equal(t, number(t, out, "test accuracy"), number(t, ev, "test accuracy"), "eval rebuilds the trained architecture")
 }

@@ -27,6 +27,8 @@ type recipe struct {
 	batchnorm                         bool
 	dropout                           float64
 	dim, heads, layers, ff, maxLen    int
+	normFirst                         bool
+	positions                         string
 	factors                           int
 	dtype                             string
 
@@ -97,6 +99,8 @@ func (r *recipe) register(fs *flag.FlagSet) {
 	fs.IntVar(&r.heads, "heads", 4, "transformer: attention heads (dividing --dim)")
 	fs.IntVar(&r.layers, "layers", 2, "transformer: encoder layers")
 	fs.IntVar(&r.ff, "ff", 0, "transformer: feed-forward width (default 4·dim)")
+	fs.BoolVar(&r.normFirst, "norm-first", false, "transformer: pre-norm encoder layers (layer norm before attention and feed-forward; post-norm by default)")
+	fs.StringVar(&r.positions, "positions", "learned", "transformer: position encodings, learned or sinusoidal")
 	fs.IntVar(&r.factors, "factors", 8, "mf: latent factors per user and item")
 	fs.StringVar(&r.dtype, "dtype", "float32", "float32 or float64")
 
@@ -133,7 +137,7 @@ var modelFlags = map[string][]string{
 	"softmax":     nil,
 	"mlp":         {"hidden", "activation", "batchnorm", "dropout"},
 	"cnn":         {"preset", "batchnorm", "dropout"},
-	"transformer": {"dim", "heads", "layers", "ff", "activation", "dropout"},
+	"transformer": {"dim", "heads", "layers", "ff", "norm-first", "positions", "activation", "dropout"},
 	"mf":          {"factors"},
 }
 
@@ -217,6 +221,9 @@ func (r *recipe) check(cmd string) error {
 	if r.model == "transformer" {
 		if r.dim < 1 || r.heads < 1 || r.dim%r.heads != 0 || r.layers < 1 || r.ff < 0 {
 			return bad("--dim %d, --heads %d, --layers %d, --ff %d (want positive, heads dividing dim)", r.dim, r.heads, r.layers, r.ff)
+		}
+		if r.positions != "learned" && r.positions != "sinusoidal" {
+			return bad("--positions %q (want learned or sinusoidal)", r.positions)
 		}
 	}
 	if r.model == "mf" && r.factors < 1 {
@@ -317,6 +324,10 @@ func (r *recipe) spec(p *prepared) (models.Spec, error) {
 		sp.Image, sp.Preset = p.image, r.preset
 	case "transformer":
 		sp.Vocab, sp.MaxLen, sp.Dim, sp.Heads, sp.Layers, sp.FF = p.vocab, ds.X.Shape()[1], r.dim, r.heads, r.layers, r.ff
+		sp.NormFirst = r.normFirst
+		if r.positions == "sinusoidal" {
+			sp.Positions = r.positions
+		}
 		sp.Activation = r.activation
 	case "mf":
 		sp.Users, sp.Items, sp.Factors, sp.GlobalMean = p.users, p.items, r.factors, p.meanRating
