@@ -71,6 +71,9 @@ func (t *Trainer) save(name string, b *data.Batcher, ds *data.Dataset, st *runSt
 		return fmt.Errorf("train: checkpoint: %w", err)
 	}
 	st.Pending, st.PendingRows = t.acc.count, t.acc.rows
+	if a, ok := t.trainAcc.(*topK); ok { // the epoch in progress: its correct rows so far
+		st.Hits = a.hits
+	}
 	js, err := json.Marshal(st)
 	if err != nil {
 		return fmt.Errorf("train: checkpoint: %w", err)

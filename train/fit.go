@@ -114,6 +114,9 @@ func (t *Trainer) Fit(ctx context.Context, trainDS, valDS *data.Dataset) (*Histo
 	}
 	if t.trainAcc != nil {
 		t.trainAcc.Reset()
+		if a, ok := t.trainAcc.(*topK); ok { // resumed mid-epoch: the rows seen so far
+			a.hits, a.total = st.Hits, st.Seen
+		}
 	}
 	perEpoch := b.BatchesPerEpoch()
 	for st.Epoch < cfg.Epochs && !st.Stopped {

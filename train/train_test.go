@@ -86,54 +86,82 @@ func paramsOf(g *graph.Graph) map[string][]float64 {
 	return out
 }
 
+// regSpec has batch norm and dropout: resuming it needs the running
+// statistics (buffers) and the graph's random stream (dropout masks).
+var regSpec = models.Spec{Kind: "mlp", In: 2, Hidden: []int{16, 16}, Out: 2, BatchNorm: true, Dropout: 0.2}
+
+// sameHistory requires two histories to agree bit for bit on everything but
+// the timings.
+func sameHistory(t *testing.T, want, got []EpochMetrics) {
+	t.Helper()
+	require.Len(t, got, len(want))
+	for i := range want {
+		w, g := want[i], got[i]
+		w.Seconds, w.ExamplesPerSec, g.Seconds, g.ExamplesPerSec = 0, 0, 0, 0
+		require.Equal(t, w, g, "epoch %d", i+1)
+	}
+}
+
 // TestResumeIsBitIdentical interrupts runs after epoch 2 and mid-epoch,
 // resumes them in fresh objects (as a new process would), and compares
-// every parameter bit for bit with an uninterrupted run.
+// every parameter and buffer, and the history, bit for bit with an
+// uninterrupted run. The model with batch norm and dropout is the one
+// that needs the buffers and the random stream in the checkpoint.
 func TestResumeIsBitIdentical(t *testing.T) {
 	tr, val := moons(t, graph.Float64)
-	base := Config{Epochs: 5, BatchSize: 16, Seed: 2, EarlyStopping: EarlyStopping{Patience: 100, RestoreBest: true}}
+	// RestoreBest is off: the best epoch's snapshot could hide epochs 3-5.
+	base := Config{Epochs: 5, BatchSize: 16, Seed: 2}
+	for _, c := range []struct {
+		name string
+		spec models.Spec
+	}{{"mlp", mlpSpec}, {"mlp batchnorm dropout", regSpec}} {
+		t.Run(c.name, func(t *testing.T) {
+			straight, gs := setup(t, base, c.spec)
+			hs, err := straight.Fit(context.Background(), tr, val)
+			require.NoError(t, err)
+			want := paramsOf(gs)
 
-	straight, gs := setup(t, base, mlpSpec)
-	hs, err := straight.Fit(context.Background(), tr, val)
-	require.NoError(t, err)
-	want := paramsOf(gs)
+			t.Run("after epoch 2", func(t *testing.T) {
+				dir := t.TempDir()
+				cfg := base
+				cfg.CheckpointDir = dir
+				cfg.Epochs = 2
+				first, _ := setup(t, cfg, c.spec)
+				_, err := first.Fit(context.Background(), tr, val)
+				require.NoError(t, err)
 
-	t.Run("after epoch 2", func(t *testing.T) {
-		dir := t.TempDir()
-		cfg := base
-		cfg.CheckpointDir = dir
-		cfg.Epochs = 2
-		first, _ := setup(t, cfg, mlpSpec)
-		_, err := first.Fit(context.Background(), tr, val)
-		require.NoError(t, err)
+				cfg = base
+				cfg.CheckpointDir, cfg.Resume = dir, true
+				second, g2 := setup(t, cfg, c.spec)
+				h, err := second.Fit(context.Background(), tr, val)
+				require.NoError(t, err)
+				require.Equal(t, want, paramsOf(g2))
+				sameHistory(t, hs.Epochs, h.Epochs)
+			})
 
-		cfg = base
-		cfg.CheckpointDir, cfg.Resume = dir, true
-		second, g2 := setup(t, cfg, mlpSpec)
-		h, err := second.Fit(context.Background(), tr, val)
-		require.NoError(t, err)
-		require.Equal(t, want, paramsOf(g2))
-		require.Len(t, h.Epochs, 5)
-		require.Equal(t, hs.Epochs[4].TrainLoss, h.Epochs[4].TrainLoss)
-	})
+			// 240 examples in batches of 16: 15 steps an epoch, so step 23
+			// is in the middle of epoch 2.
+			t.Run("mid-epoch interrupt", func(t *testing.T) {
+				dir := t.TempDir()
+				cfg := base
+				cfg.CheckpointDir = dir
+				first, _ := setup(t, cfg, c.spec)
+				ctx, cancel := context.WithCancel(context.Background())
+				first.cfg.Optimizer = &cancelAfter{Optimizer: first.cfg.Optimizer, n: 23, cancel: cancel}
+				h1, err := first.Fit(ctx, tr, val)
+				require.ErrorIs(t, err, ErrInterrupted)
+				require.Len(t, h1.Epochs, 1, "interrupted in epoch 2")
+				require.FileExists(t, filepath.Join(dir, "last.safetensors"))
 
-	t.Run("mid-epoch interrupt", func(t *testing.T) {
-		dir := t.TempDir()
-		cfg := base
-		cfg.CheckpointDir = dir
-		first, _ := setup(t, cfg, mlpSpec)
-		ctx, cancel := context.WithCancel(context.Background())
-		first.cfg.Optimizer = &cancelAfter{Optimizer: first.cfg.Optimizer, n: 23, cancel: cancel}
-		_, err := first.Fit(ctx, tr, val)
-		require.ErrorIs(t, err, ErrInterrupted)
-		require.FileExists(t, filepath.Join(dir, "last.safetensors"))
-
-		cfg.Resume = true
-		second, g2 := setup(t, cfg, mlpSpec)
-		_, err = second.Fit(context.Background(), tr, val)
-		require.NoError(t, err)
-		require.Equal(t, want, paramsOf(g2))
-	})
+				cfg.Resume = true
+				second, g2 := setup(t, cfg, c.spec)
+				h, err := second.Fit(context.Background(), tr, val)
+				require.NoError(t, err)
+				require.Equal(t, want, paramsOf(g2))
+				sameHistory(t, hs.Epochs, h.Epochs)
+			})
+		})
+	}
 }
 
 // cancelAfter cancels the context after n optimizer steps.
@@ -156,6 +184,15 @@ func (c *cancelAfter) State() (optimizers.State, error) {
 
 func (c *cancelAfter) LoadState(s optimizers.State) error {
 	return c.Optimizer.(optimizers.Stateful).LoadState(s)
+}
+
+// The learning rate is recorded in the history through LRGroups.
+func (c *cancelAfter) NumGroups() int { return c.Optimizer.(optimizers.LRGroups).NumGroups() }
+
+func (c *cancelAfter) LR(group int) float64 { return c.Optimizer.(optimizers.LRGroups).LR(group) }
+
+func (c *cancelAfter) SetLR(group int, lr float64) error {
+	return c.Optimizer.(optimizers.LRGroups).SetLR(group, lr)
 }
 
 func TestNonFiniteLossStops(t *testing.T) {
