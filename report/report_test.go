@@ -8,11 +8,13 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"gonum.org/v1/plot/plotutil"
 
 	"github.com/descent-ml/descent/train"
 )
@@ -52,6 +54,15 @@ func TestMetricsFileCSV(t *testing.T) {
 	require.Len(t, rows, 5)
 	require.Equal(t, append(append([]string(nil), csvHeader...), "val_top3_accuracy"), rows[0])
 	require.Equal(t, []string{"3", "0.037037037037037035", "0.8", "0.6666666666666666", "0.7000000000000001", "0.1", "1", "100", "0.9"}, rows[3])
+	for i, m := range h {
+		want := append(fields(m), m.Val["top3_accuracy"])
+		require.Len(t, rows[i+1], len(want))
+		for j, cell := range rows[i+1] {
+			v, err := strconv.ParseFloat(cell, 64)
+			require.NoError(t, err)
+			require.Equal(t, want[j], v, "row %d, %s", i+1, rows[0][j])
+		}
+	}
 }
 
 func TestMetricsFileJSONLines(t *testing.T) {
@@ -68,13 +79,71 @@ func TestMetricsFileJSONLines(t *testing.T) {
 	require.NoError(t, err)
 	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
 	require.Len(t, lines, 4)
-	var row map[string]any
-	require.NoError(t, json.Unmarshal([]byte(lines[1]), &row))
-	require.Equal(t, 2.0, row["epoch"])
-	require.Equal(t, h[1].TrainLoss, row["train_loss"])
-	require.Equal(t, h[1].TrainAccuracy, row["train_accuracy"])
-	require.Nil(t, row["val_loss"], "NaN is written as null")
-	require.Equal(t, 0.9, row["val_top3_accuracy"])
+	for i, m := range h {
+		var row map[string]any
+		require.NoError(t, json.Unmarshal([]byte(lines[i]), &row))
+		require.Len(t, row, len(csvHeader)+1, "the columns and val_top3_accuracy: %s", lines[i])
+		for j, k := range csvHeader {
+			want := fields(m)[j]
+			if math.IsNaN(want) {
+				require.Contains(t, row, k)
+				require.Nil(t, row[k], "NaN is written as null")
+				continue
+			}
+			require.Equal(t, want, row[k], "line %d, %s", i+1, k)
+		}
+		require.Equal(t, 0.9, row["val_top3_accuracy"])
+	}
+	require.Contains(t, lines[1], `"val_loss":null`)
+}
+
+// The charts plot the history's own values: loss and accuracy for a
+// classifier; for a regression (no accuracy) the loss and the first
+// validation metric by name; without a validation set, the training
+// series alone.
+func TestHistoryCharts(t *testing.T) {
+	h := history()
+	cs := HistoryCharts(h)
+	require.Len(t, cs, 2)
+	require.Equal(t, "loss", cs[0].Title)
+	require.Equal(t, "accuracy", cs[1].Title)
+	xs := []float64{1, 2, 3, 4}
+	get := func(f func(train.EpochMetrics) float64) []float64 {
+		var out []float64
+		for _, m := range h {
+			out = append(out, f(m))
+		}
+		return out
+	}
+	require.Equal(t, []Series{
+		{Name: "train", X: xs, Y: get(func(m train.EpochMetrics) float64 { return m.TrainLoss })},
+		{Name: "validation", X: xs, Y: get(func(m train.EpochMetrics) float64 { return m.ValLoss })},
+	}, cs[0].Series)
+	require.Equal(t, []Series{
+		{Name: "train", X: xs, Y: get(func(m train.EpochMetrics) float64 { return m.TrainAccuracy })},
+		{Name: "validation", X: xs, Y: get(func(m train.EpochMetrics) float64 { return m.ValAccuracy })},
+	}, cs[1].Series)
+	require.True(t, cs[1].ForceLinear, "accuracy is on a linear axis")
+
+	reg := history()
+	for i := range reg {
+		reg[i].TrainAccuracy, reg[i].ValAccuracy = math.NaN(), math.NaN()
+		reg[i].Val = map[string]float64{"rmse": float64(10 - i), "mae": float64(5 - i)}
+	}
+	cs = HistoryCharts(reg)
+	require.Len(t, cs, 2)
+	require.Equal(t, "validation mae", cs[1].Title, "the first metric by name")
+	require.Equal(t, []Series{{Name: "mae", X: xs, Y: []float64{5, 4, 3, 2}}}, cs[1].Series)
+
+	noVal := history()
+	for i := range noVal {
+		noVal[i].ValLoss, noVal[i].ValAccuracy, noVal[i].Val = math.NaN(), math.NaN(), nil
+	}
+	cs = HistoryCharts(noVal)
+	require.Len(t, cs, 2)
+	require.Len(t, cs[0].Series, 1)
+	require.Equal(t, "train", cs[0].Series[0].Name)
+	require.Len(t, cs[1].Series, 1)
 }
 
 func TestHistoryPNG(t *testing.T) {
@@ -86,6 +155,26 @@ func TestHistoryPNG(t *testing.T) {
 	img, err := png.Decode(f)
 	require.NoError(t, err)
 	require.Equal(t, 2*6*96, img.Bounds().Dx(), "two panels, loss and accuracy")
+	// Both curves are drawn in both panels: pixels near each series' colour
+	// (the lines are anti-aliased) in each half of the image.
+	b := img.Bounds()
+	for panel := range 2 {
+		for i := range 2 {
+			want := plotutil.Color(i)
+			wr, wg, wb, _ := want.RGBA()
+			near := 0
+			for y := b.Min.Y; y < b.Max.Y; y++ {
+				for x := b.Min.X + panel*b.Dx()/2; x < b.Min.X+(panel+1)*b.Dx()/2; x++ {
+					r, g, bl, _ := img.At(x, y).RGBA()
+					d := math.Abs(float64(r)-float64(wr)) + math.Abs(float64(g)-float64(wg)) + math.Abs(float64(bl)-float64(wb))
+					if d < 3*0x1000 {
+						near++
+					}
+				}
+			}
+			require.Greater(t, near, 100, "panel %d, series %d (200 to 375 pixels here)", panel, i)
+		}
+	}
 	require.ErrorContains(t, SaveHistory(filepath.Join(t.TempDir(), "h.gif"), history()), "want a .png or .svg")
 }
 
