@@ -21,7 +21,12 @@ func (r epochRow) metrics() train.EpochMetrics {
 	m := train.EpochMetrics{Epoch: int(get("epoch")), TrainLoss: get("train_loss"), TrainAccuracy: get("train_accuracy"),
 		ValLoss: get("val_loss"), ValAccuracy: get("val_accuracy"), LR: get("lr"), Seconds: get("seconds"),
 		ExamplesPerSec: get("examples_per_sec")}
-	for k := range r {
+	for k, v := range r {
+		// val_accuracy is written for every row (EpochMetrics.ValAccuracy):
+		// null there is no accuracy, not a metric whose value is NaN.
+		if k == "val_accuracy" && v == nil {
+			continue
+		}
 		if name, ok := strings.CutPrefix(k, "val_"); ok && name != "loss" {
 			if m.Val == nil {
 				m.Val = map[string]float64{}

@@ -7,12 +7,14 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/descent-ml/descent/report"
 	"github.com/descent-ml/descent/train"
 )
 
@@ -32,20 +34,65 @@ func TestStoreRoundTrip(t *testing.T) {
 	r, err := s.Begin(Record{Kind: "train", Command: []string{"train", "--epochs", "3"}, Config: map[string]string{"epochs": "3", "lr": "0.1"},
 		Model: "mlp", Optimizer: "momentum", Data: "moons"})
 	require.NoError(t, err)
-	got, _, err := s.Get(r.ID())
+	got, eps, err := s.Get(r.ID())
 	require.NoError(t, err)
 	require.Equal(t, Running, got.Status)
+	require.Empty(t, eps)
 	for _, m := range epochs(3) {
 		require.NoError(t, r.Epoch(m))
 	}
-	require.NoError(t, r.Finish(map[string]float64{"test_accuracy": 0.97}, map[string]string{"checkpoint": "ckpt/last.safetensors"}, nil))
-	got, eps, err := s.Get(r.ID())
+	// A regression epoch without validation: absent values come back NaN.
+	reg := train.EpochMetrics{Epoch: 4, TrainLoss: 0.125, TrainAccuracy: math.NaN(), ValLoss: math.NaN(),
+		ValAccuracy: math.NaN(), LR: math.NaN(), Seconds: 0.25, ExamplesPerSec: 3e6}
+	require.NoError(t, r.Epoch(reg))
+	require.NoError(t, r.Finish(map[string]float64{"test_accuracy": 0.97, "test_rmse": math.NaN()}, map[string]string{"checkpoint": "ckpt/last.safetensors"}, nil))
+	got, eps, err = s.Get(r.ID())
 	require.NoError(t, err)
 	require.Equal(t, Finished, got.Status)
-	require.Equal(t, epochs(3), eps)
-	require.Equal(t, 0.97, got.Results["test_accuracy"])
-	require.NotEmpty(t, got.Machine.CPU+got.Machine.OS)
-	require.False(t, got.End.IsZero())
+	require.Len(t, eps, 4)
+	require.Equal(t, epochs(3), eps[:3])
+	require.Equal(t, []float64{4, 0.125, 0.25, 3e6}, []float64{float64(eps[3].Epoch), eps[3].TrainLoss, eps[3].Seconds, eps[3].ExamplesPerSec})
+	for _, v := range []float64{eps[3].TrainAccuracy, eps[3].ValLoss, eps[3].ValAccuracy, eps[3].LR} {
+		require.True(t, math.IsNaN(v), "%+v", eps[3])
+	}
+	require.Nil(t, eps[3].Val, "no validation metrics, not accuracy NaN")
+	require.Equal(t, map[string]float64{"test_accuracy": 0.97}, got.Results, "NaN results are left out")
+	require.Equal(t, map[string]string{"checkpoint": "ckpt/last.safetensors"}, got.Artifacts)
+	require.Equal(t, []string{"train", "--epochs", "3"}, got.Command)
+	require.Equal(t, map[string]string{"epochs": "3", "lr": "0.1"}, got.Config)
+	require.Equal(t, []string{"train", "mlp", "momentum", "moons"}, []string{got.Kind, got.Model, got.Optimizer, got.Data})
+	require.Equal(t, ThisMachine(), got.Machine)
+	require.Equal(t, runtime.Version(), got.Machine.Go)
+	require.Equal(t, os.Getpid(), got.PID)
+	require.Equal(t, Version(), got.Version)
+	require.Empty(t, got.Error)
+	require.True(t, strings.HasPrefix(got.ID, got.Start.Format("20060102-150405")+"-train-"), got.ID)
+	require.False(t, got.End.Before(got.Start), "start %v, end %v", got.Start, got.End)
+}
+
+// A regression run's epochs read back without a validation accuracy: its
+// charts show the loss and its first metric by name (mae), as the run's
+// own History does.
+func TestRegressionEpochsReadBack(t *testing.T) {
+	s, _ := Open(t.TempDir())
+	r, _ := s.Begin(Record{Kind: "train"})
+	var want []train.EpochMetrics
+	for e := 1; e <= 3; e++ {
+		want = append(want, train.EpochMetrics{Epoch: e, TrainLoss: 1 / float64(e), TrainAccuracy: math.NaN(), ValLoss: 2 / float64(e),
+			ValAccuracy: math.NaN(), LR: 0.1, Seconds: 1, ExamplesPerSec: 10,
+			Val: map[string]float64{"rmse": 3 / float64(e), "mae": 4 / float64(e), "r2": 0.5}})
+		require.NoError(t, r.Epoch(want[e-1]))
+	}
+	require.NoError(t, r.Finish(nil, nil, nil))
+	_, eps, err := s.Get(r.ID())
+	require.NoError(t, err)
+	require.Len(t, eps, 3)
+	for i := range eps {
+		require.Equal(t, want[i].Val, eps[i].Val)
+		require.True(t, math.IsNaN(eps[i].ValAccuracy))
+	}
+	require.Equal(t, report.HistoryCharts(want), report.HistoryCharts(eps))
+	require.Equal(t, "validation mae", report.HistoryCharts(eps)[1].Title)
 }
 
 func TestStatuses(t *testing.T) {
@@ -101,10 +148,13 @@ func TestConcurrentRuns(t *testing.T) {
 	recs, err := s.List(Filter{Kind: "bench"})
 	require.NoError(t, err)
 	require.Len(t, recs, 16)
-	for _, id := range ids {
-		_, eps, err := s.Get(id)
+	for i, id := range ids {
+		rec, eps, err := s.Get(id)
 		require.NoError(t, err)
-		require.Len(t, eps, 5)
+		require.Equal(t, fmt.Sprint(i), rec.Model, "each run's own record")
+		require.Equal(t, map[string]float64{"i": float64(i)}, rec.Results)
+		require.Equal(t, Finished, rec.Status)
+		require.Equal(t, epochs(5), eps, "each run's own epochs, each once")
 	}
 	f, err := os.OpenFile(filepath.Join(s.Dir, ids[0], "epochs.jsonl"), os.O_APPEND|os.O_WRONLY, 0)
 	require.NoError(t, err)
@@ -129,15 +179,32 @@ func TestViews(t *testing.T) {
 	}
 	var buf bytes.Buffer
 	require.NoError(t, WriteList(&buf, recs))
-	require.Contains(t, buf.String(), "test accuracy 91.00%")
+	list := strings.Split(strings.TrimSpace(buf.String()), "\n")
+	require.Len(t, list, 3)
+	require.Regexp(t, `^ID +KIND +STATUS +MODEL +OPTIMIZER +DATA +RESULT +TIME$`, list[0])
+	for i, r := range recs {
+		require.Regexp(t, `^`+r.ID+` +train +finished +mlp +`+fmt.Sprintf("test accuracy %.2f%%", 90+float64(i))+` +\d`, list[i+1])
+	}
 	buf.Reset()
 	require.NoError(t, WriteCompare(&buf, recs))
-	require.Contains(t, buf.String(), "lr")
-	require.NotContains(t, buf.String(), "epochs", "only what differs")
+	cmp := buf.String()
+	require.Regexp(t, `(?m)^  lr +0\.1 +0\.01 *$`, cmp, "the differing flag, run by run")
+	require.Regexp(t, `(?m)^  test_accuracy +0\.9 +0\.91 *$`, cmp)
+	require.Regexp(t, `(?m)^  status +finished +finished *$`, cmp)
+	require.NotContains(t, cmp, "epochs", "only what differs")
+	require.NotContains(t, cmp, "test_loss", "a NaN result is absent")
 	buf.Reset()
 	rec, eps, _ := s.Get(recs[0].ID)
 	require.NoError(t, WriteShow(&buf, rec, eps))
-	require.Contains(t, buf.String(), "command: descent train --lr 0.1")
+	show := buf.String()
+	require.Contains(t, show, "command: descent train --lr 0.1\n")
+	require.Contains(t, show, "config:\n  epochs = 3\n  lr = 0.1\n")
+	require.Contains(t, show, "results:\n  test_accuracy = 0.9\n")
+	// The epoch table: one right-aligned row per epoch with its values.
+	for _, m := range epochs(3) {
+		require.Regexp(t, fmt.Sprintf(`(?m)^ *%d +%.4g +%.2f%% +%.4g +%.2f%% +0\.1 +0\.50 *$`,
+			m.Epoch, m.TrainLoss, 100*m.TrainAccuracy, m.ValLoss, 100*m.ValAccuracy), show)
+	}
 	buf.Reset()
 	require.NoError(t, s.Report(&buf, recs))
 	html := buf.String()
