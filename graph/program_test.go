@@ -111,6 +111,12 @@ func TestFloat32Program(t *testing.T) {
 	want := (2*math.Pow(math.Tanh(0.3), 2) + 2*math.Pow(math.Tanh(0.7), 2)) / 4
 	require.InDelta(t, want, l, 1e-6)
 	require.Equal(t, Float32, w.Param().Grad().DType())
+	// dL/dW = xᵀ·dZ with Z = xW = [[0.3 0.3] [0.7 0.7]] and
+	// dZ = 2·tanh(Z)·(1 - tanh²(Z))/4, the same in both columns.
+	dz := func(z float64) float64 { th := math.Tanh(z); return th * (1 - th*th) / 2 }
+	g0, g1 := dz(0.3), dz(0.7)
+	dw := []float64{0.1*g0 + 0.3*g1, 0.1*g0 + 0.3*g1, 0.2*g0 + 0.4*g1, 0.2*g0 + 0.4*g1}
+	require.InDeltaSlice(t, dw, w.Param().Grad().Values(), 1e-6)
 }
 
 // wrongGrad claims d(2x)/dx = 3: GradCheck must notice.

@@ -40,13 +40,25 @@ func TestExecutorMatchesTapeMachine(t *testing.T) {
 	vm := gorgonia.NewTapeMachine(pl.eg, gorgonia.TraceExec()) // keep every node's value
 	defer vm.Close()
 	require.NoError(t, vm.RunAll())
+	ops, compared := 0, 0
 	for i, gn := range pl.nodes {
+		if gn.Op() != nil {
+			ops++
+		}
 		if gn.Value() == nil {
 			continue
 		}
 		v, err := fromValue(gn.Value(), pl.slots[i].Shape())
 		require.NoError(t, err)
 		require.Equal(t, pl.slots[i].Values(), v.Values(), "node %v", gn)
+		if gn.Op() != nil {
+			compared++
+		}
 	}
+	// The inputs and parameters were copied in above, so they match by
+	// construction: the op nodes are what this test is about, and the
+	// TapeMachine (with TraceExec) keeps a value for every one of them.
+	require.Positive(t, ops)
+	require.Equal(t, ops, compared, "op nodes compared")
 	require.NotEmpty(t, pl.grads)
 }
