@@ -1,6 +1,7 @@
 package models
 
 import (
+	"math"
 	"math/rand/v2"
 	"testing"
 
@@ -104,10 +105,36 @@ func TestMLPNamesAndShapes(t *testing.T) {
 	}
 	require.Equal(t, []string{"mlp/dense0/w", "mlp/dense0/b", "mlp/dense1/w", "mlp/dense1/b", "mlp/dense2/w", "mlp/dense2/b"}, names)
 	require.Equal(t, []graph.Shape{{784, 256}, {256}, {256, 128}, {128}, {128, 10}, {10}}, shapes)
-	// torch.nn.Linear's default init: every weight of dense0 within ±1/sqrt(784).
-	for _, v := range m.Dense[0].W.Param().Value().Values() {
-		require.LessOrEqual(t, float32(v*v), float32(1.0/784))
+	// torch.nn.Linear's default init: weights and biases U(±1/sqrt(fan_in)),
+	// so std bound/sqrt(3). The sample std of n uniform draws has a relative
+	// standard error of sqrt(0.8/n)/2: allowed are 5 of them, at least 2%
+	// (the weights are within 1.7% here). The largest of n draws is below
+	// 1 - 5/n of the bound with probability (1-5/n)^n < e^-5. A constant or
+	// zero init fails.
+	tol := func(n int) float64 { return math.Max(0.02, 2.5*math.Sqrt(0.8/float64(n))) }
+	for i, fanIn := range []int{784, 256, 128} {
+		bound := 1 / math.Sqrt(float64(fanIn))
+		for _, p := range []*graph.Param{m.Dense[i].W.Param(), m.Dense[i].B.Param()} {
+			v := p.Value().Values()
+			mean, std, maxAbs := moments(v)
+			require.LessOrEqual(t, float32(maxAbs), float32(bound), "%s within ±1/sqrt(%d)", p.Name(), fanIn)
+			require.Greater(t, maxAbs, (1-5/float64(len(v)))*bound, "%s reaches the bound", p.Name())
+			require.InDelta(t, 1, std*math.Sqrt(3)/bound, tol(len(v)), "%s std", p.Name())
+			require.InDelta(t, 0, mean*math.Sqrt(3)/bound, 5/math.Sqrt(float64(len(v))), "%s mean", p.Name())
+		}
 	}
+}
+
+// moments returns the mean, the standard deviation and the largest |v|.
+func moments(v []float64) (mean, std, maxAbs float64) {
+	for _, x := range v {
+		mean += x / float64(len(v))
+		maxAbs = math.Max(maxAbs, math.Abs(x))
+	}
+	for _, x := range v {
+		std += (x - mean) * (x - mean) / float64(len(v))
+	}
+	return mean, math.Sqrt(std), maxAbs
 }
 
 func TestModelConfigErrors(t *testing.T) {

@@ -59,7 +59,22 @@ func TestGradCheckNN(t *testing.T) {
 			feeds := graph.Feeds{x: randTensor(5, -1, 1, 6, tc.in), y: labels(6, 3)}
 			res, err := graph.GradCheck(loss, feeds, graph.GradCheckConfig{Mode: tc.mode})
 			require.NoError(t, err)
+			n := 0
+			for _, p := range g.State() {
+				if p.Trainable() {
+					n += p.Value().Len()
+				}
+			}
 			require.Less(t, res.MaxRelErr, gradTol, res.String())
+			// A layer cut off from the loss would have no gradient and be
+			// left out of the check silently: every trainable element of
+			// the graph is checked, and they are the model's Params.
+			require.Equal(t, n, res.Checked, "every trainable element checked")
+			np := 0
+			for _, p := range m.Params() {
+				np += p.Value().Len()
+			}
+			require.Equal(t, n, np, "Params holds every trainable parameter")
 		})
 	}
 }
