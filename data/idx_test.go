@@ -30,24 +30,29 @@ func gzipBytes(t testing.TB, b []byte) []byte {
 }
 
 func TestParseIDX(t *testing.T) {
+	payload := make([]byte, 12)
+	for i := range payload {
+		payload[i] = byte(251 - 7*i) // distinct, high bit set in some
+	}
 	tests := []struct {
 		name    string
 		in      []byte
 		dims    []int
+		data    []byte // the payload a success returns
 		wantErr string // substring of the error; "" for success
 	}{
-		{"1-d", idxFile(0x801, []uint32{3}, []byte{1, 2, 3}), []int{3}, ""},
-		{"3-d", idxFile(0x803, []uint32{2, 2, 3}, make([]byte, 12)), []int{2, 2, 3}, ""},
-		{"empty", nil, nil, "0 bytes long, too short"},
-		{"short magic", []byte{0, 0, 8}, nil, "3 bytes long, too short"},
-		{"nonzero first bytes", idxFile(0x01000801, []uint32{1}, []byte{0}), nil, "does not start with two zero bytes"},
-		{"float type code", idxFile(0x00000D01, []uint32{1}, make([]byte, 4)), nil, "type code 0x0D (want 0x08, unsigned byte)"},
-		{"no dimensions", []byte{0, 0, 8, 0}, nil, "0 dimensions"},
-		{"truncated header", idxFile(0x803, []uint32{2, 2}, nil), nil, "header of 3 dimensions needs 16 bytes but the file has 12"},
-		{"zero dimension", idxFile(0x802, []uint32{2, 0}, nil), nil, "dimension 1 is 0"},
-		{"huge dimensions", idxFile(0x803, []uint32{1 << 31, 1 << 31, 1 << 31}, nil), nil, "more than 1073741824 bytes"},
-		{"truncated payload", idxFile(0x801, []uint32{4}, []byte{1, 2}), nil, "header says [4] = 4 bytes of data but the file has 2"},
-		{"trailing bytes", idxFile(0x801, []uint32{1}, []byte{1, 2}), nil, "header says [1] = 1 bytes of data but the file has 2"},
+		{"1-d", idxFile(0x801, []uint32{3}, []byte{1, 2, 3}), []int{3}, []byte{1, 2, 3}, ""},
+		{"3-d", idxFile(0x803, []uint32{2, 2, 3}, payload), []int{2, 2, 3}, payload, ""},
+		{"empty", nil, nil, nil, "0 bytes long, too short"},
+		{"short magic", []byte{0, 0, 8}, nil, nil, "3 bytes long, too short"},
+		{"nonzero first bytes", idxFile(0x01000801, []uint32{1}, []byte{0}), nil, nil, "does not start with two zero bytes"},
+		{"float type code", idxFile(0x00000D01, []uint32{1}, make([]byte, 4)), nil, nil, "type code 0x0D (want 0x08, unsigned byte)"},
+		{"no dimensions", []byte{0, 0, 8, 0}, nil, nil, "0 dimensions"},
+		{"truncated header", idxFile(0x803, []uint32{2, 2}, nil), nil, nil, "header of 3 dimensions needs 16 bytes but the file has 12"},
+		{"zero dimension", idxFile(0x802, []uint32{2, 0}, nil), nil, nil, "dimension 1 is 0"},
+		{"huge dimensions", idxFile(0x803, []uint32{1 << 31, 1 << 31, 1 << 31}, nil), nil, nil, "more than 1073741824 bytes"},
+		{"truncated payload", idxFile(0x801, []uint32{4}, []byte{1, 2}), nil, nil, "header says [4] = 4 bytes of data but the file has 2"},
+		{"trailing bytes", idxFile(0x801, []uint32{1}, []byte{1, 2}), nil, nil, "header says [1] = 1 bytes of data but the file has 2"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -62,6 +67,7 @@ func TestParseIDX(t *testing.T) {
 			require.NoError(t, err)
 			require.Equal(t, tt.dims, got.Dims)
 			require.Len(t, got.Data, product(tt.dims))
+			require.Equal(t, tt.data, got.Data, "the payload after the header, byte for byte")
 		})
 	}
 }

@@ -162,7 +162,7 @@ func TestLocatorFind(t *testing.T) {
 func TestFindMNISTReal(t *testing.T) {
 	dir, err := FindMNIST()
 	if errors.Is(err, ErrNotFound) {
-		t.Skipf("MNIST module not in the module cache: %v", err)
+		noMNIST(t, err)
 	}
 	require.NoError(t, err)
 	require.True(t, hasMNIST(dir), dir)

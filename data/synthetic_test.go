@@ -61,6 +61,15 @@ func TestNoisyLinear(t *testing.T) {
 		require.InDelta(t, w[j], coef.AtVec(j), 0.03)
 	}
 	require.InDelta(t, 0.5, coef.AtVec(3), 0.03)
+	// The residuals are the noise: their std is Noise = 0.1 (its standard
+	// error is 0.1/sqrt(2·500) ≈ 0.003; ±0.015 is 5 of them).
+	var fit mat.VecDense
+	fit.MulVec(a, &coef)
+	ss := 0.0
+	for i, y := range f64Of(t, ds.Y) {
+		ss += (y - fit.AtVec(i)) * (y - fit.AtVec(i))
+	}
+	require.InDelta(t, 0.1, math.Sqrt(ss/(500-4)), 0.015, "residual std")
 
 	// Given weights and no noise: y is exact.
 	ds, w, err = NoisyLinear(LinearConfig{N: 4, Features: 2, W: []float64{2, -1}, B: 1, DType: graph.Float64})
@@ -122,6 +131,27 @@ func TestMoons(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, f32Of(t, a.X), f32Of(t, b.X))
 	require.Equal(t, intsOf(t, a.Y), intsOf(t, b.Y))
+
+	// Noise N(0, 0.1²) on each coordinate moves a point off its half
+	// circle by its radial part: the residual's rms is about 0.1 (standard
+	// error 0.1/sqrt(2·500) ≈ 0.003 per class; 0.098 and 0.104 here).
+	noisy, err := Moons(ToyConfig{N: 1000, Noise: 0.1, Seed: 5, DType: graph.Float64})
+	require.NoError(t, err)
+	xs := f64Of(t, noisy.X)
+	var ss [2]float64
+	var n [2]int
+	for i, l := range intsOf(t, noisy.Y) {
+		px, py := xs[2*i], xs[2*i+1]
+		r := math.Hypot(px, py) - 1
+		if l == 1 {
+			r = math.Hypot(px-1, py-0.5) - 1
+		}
+		ss[l] += r * r
+		n[l]++
+	}
+	for l := range 2 {
+		require.InDelta(t, 0.1, math.Sqrt(ss[l]/float64(n[l])), 0.015, "class %d", l)
+	}
 }
 
 func TestSpirals(t *testing.T) {
@@ -147,4 +177,30 @@ func TestSpirals(t *testing.T) {
 	b, err := Spirals(ToyConfig{N: 50, Noise: 0.05, Seed: 9})
 	require.NoError(t, err)
 	require.Equal(t, f32Of(t, a.X), f32Of(t, b.X))
+
+	// Noise N(0, 0.1²) on each coordinate: the distance from a point to its
+	// own arm (the nearest of 4000 points along it) has an rms of about 0.1
+	// (0.102 here; 0 without noise).
+	noisy, err := Spirals(ToyConfig{N: 1000, Noise: 0.1, Seed: 5, DType: graph.Float64})
+	require.NoError(t, err)
+	xs := f64Of(t, noisy.X)
+	const k = 4000
+	var arms [2][]float64
+	for c := range 2 {
+		for i := range k + 1 {
+			s := float64(i) / k
+			r, th := 0.1+0.9*s, 3*math.Pi*s+float64(c)*math.Pi
+			arms[c] = append(arms[c], r*math.Cos(th), r*math.Sin(th))
+		}
+	}
+	ss := 0.0
+	for i, l := range intsOf(t, noisy.Y) {
+		d2 := math.Inf(1)
+		for j := 0; j < len(arms[l]); j += 2 {
+			dx, dy := xs[2*i]-arms[l][j], xs[2*i+1]-arms[l][j+1]
+			d2 = math.Min(d2, dx*dx+dy*dy)
+		}
+		ss += d2
+	}
+	require.InDelta(t, 0.1, math.Sqrt(ss/1000), 0.015)
 }
