@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"sort"
 	"strings"
 
@@ -110,6 +111,10 @@ func sortedKeys[V any](m map[string]V) []string {
 // Load reads and checks a checkpoint.
 func Load(path string) (*File, error) {
 	sf, err := safetensors.Read(path)
+	var pe *fs.PathError
+	if errors.As(err, &pe) { // missing, unreadable: not a corrupt checkpoint
+		return nil, fmt.Errorf("checkpoint: Load: %w", err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("checkpoint: Load: %w: %w", ErrCorrupt, err)
 	}

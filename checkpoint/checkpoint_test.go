@@ -1,6 +1,8 @@
 package checkpoint
 
 import (
+	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"testing"
@@ -33,10 +35,16 @@ func TestRoundTrip(t *testing.T) {
 		p.SetGrad(gr)
 	}
 	require.NoError(t, opt.Step(g.Params()))
+	sched, err := optimizers.NewScheduler(opt, optimizers.Cosine{TMax: 10})
+	require.NoError(t, err)
+	require.NoError(t, sched.Step(0))
+	require.NoError(t, sched.Step(0))
 	st, err := opt.State()
 	require.NoError(t, err)
+	schedSt, err := sched.State()
+	require.NoError(t, err)
 	extra, _ := graph.FromFloat32([]float32{1, 2}, 2)
-	require.NoError(t, Save(path, g, Contents{Optimizer: &st, Extra: map[string]*graph.Tensor{"best/x": extra},
+	require.NoError(t, Save(path, g, Contents{Optimizer: &st, Schedule: &schedSt, Extra: map[string]*graph.Tensor{"best/x": extra},
 		Meta: map[string]string{"model": `{"kind":"mlp"}`}}))
 
 	f, err := Load(path)
@@ -45,8 +53,21 @@ func TestRoundTrip(t *testing.T) {
 	require.Equal(t, []string{"mlp/dense0/w", "mlp/dense0/b", "mlp/bn0/running_var"}, f.Names)
 	require.Equal(t, `{"kind":"mlp"}`, f.Meta["model"])
 	require.Equal(t, []float64{1, 2}, f.Extra["best/x"].Values())
+	// The optimizer state comes back whole: every moment buffer under its
+	// own key with its shape and bits, and the counters and floats.
+	require.Equal(t, st.Kind, f.Optimizer.Kind)
 	require.Equal(t, st.Ints, f.Optimizer.Ints)
+	require.Equal(t, st.Floats, f.Optimizer.Floats)
 	require.Len(t, f.Optimizer.Tensors, len(st.Tensors))
+	require.Len(t, st.Tensors, 2*len(g.Params()), "exp_avg and exp_avg_sq per parameter")
+	for k, want := range st.Tensors {
+		got, ok := f.Optimizer.Tensors[k]
+		require.True(t, ok, "optimizer tensor %q", k)
+		require.Equal(t, want.DType(), got.DType(), k)
+		require.Equal(t, want.Shape(), got.Shape(), k)
+		require.Equal(t, bitsOf(want), bitsOf(got), k)
+	}
+	require.Equal(t, schedSt, *f.Schedule)
 
 	h := model(t, 2, 4) // other initial values, same names and shapes
 	require.NoError(t, f.Restore(h))
@@ -55,6 +76,37 @@ func TestRoundTrip(t *testing.T) {
 	}
 	opt2, _ := optimizers.NewAdam(optimizers.AdamDefaults())
 	require.NoError(t, opt2.LoadState(*f.Optimizer))
+	sched2, err := optimizers.NewScheduler(opt2, optimizers.Cosine{TMax: 10})
+	require.NoError(t, err)
+	require.NoError(t, sched2.LoadState(*f.Schedule))
+	require.Equal(t, opt.LR(0), opt2.LR(0), "the scheduled lr")
+	// The restored optimizer continues as the original does: the next two
+	// steps with the same gradients give the same bits (Adam's step depends
+	// on both moments and the step count).
+	for k := range 2 {
+		for i, p := range g.Params() {
+			gr := p.Value().Clone()
+			for j := range gr.Len() {
+				gr.Set(j, float64(k+1)*0.1*float64(j%5-2))
+			}
+			p.SetGrad(gr)
+			h.Params()[i].SetGrad(gr.Clone())
+		}
+		require.NoError(t, opt.Step(g.Params()))
+		require.NoError(t, opt2.Step(h.Params()))
+		for i, p := range h.Params() {
+			require.Equal(t, bitsOf(g.Params()[i].Value()), bitsOf(p.Value()), "step %d: %s", k+1, p.Name())
+		}
+	}
+}
+
+// bitsOf returns a float32 tensor's values as bits.
+func bitsOf(t *graph.Tensor) []uint32 {
+	out := make([]uint32, t.Len())
+	for i := range out {
+		out[i] = math.Float32bits(float32(t.At(i)))
+	}
+	return out
 }
 
 func TestRestoreMismatch(t *testing.T) {
@@ -95,7 +147,8 @@ func TestCorruptFiles(t *testing.T) {
 		require.ErrorContains(t, err, "bad.safetensors")
 	}
 	_, err = Load(filepath.Join(dir, "missing.safetensors"))
-	require.Error(t, err)
+	require.ErrorIs(t, err, fs.ErrNotExist)
+	require.NotErrorIs(t, err, ErrCorrupt, "a missing file is not a corrupt one")
 	require.ErrorContains(t, Save(path, model(t, 1, 4), Contents{Meta: map[string]string{"format": "x"}}), "reserved")
 }
 
