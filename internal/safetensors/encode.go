@@ -29,11 +29,16 @@ const chunkSize = 64 << 10
 // the rename the temporary file is removed and a previous file at path is
 // left as it was. A new file gets mode 0644; a replaced one keeps its mode.
 func Write(path string, tensors []Named, metadata map[string]string) error {
+	return write(path, os.CreateTemp, tensors, metadata)
+}
+
+// write is Write with the temporary file made by create.
+func write(path string, create func(dir, pattern string) (*os.File, error), tensors []Named, metadata map[string]string) error {
 	header, err := encodeHeader(tensors, metadata)
 	if err != nil {
 		return fmt.Errorf("safetensors: Write: %s: %w", path, err)
 	}
-	err = writeAtomic(path, func(w io.Writer) error { return encodeBody(w, header, tensors) })
+	err = writeAtomic(path, create, func(w io.Writer) error { return encodeBody(w, header, tensors) })
 	if err != nil {
 		return fmt.Errorf("safetensors: Write: %w", err)
 	}
@@ -209,14 +214,15 @@ func writeFloats[T float32 | float64](w io.Writer, buf []byte, vals []T, width i
 }
 
 // writeAtomic replaces path with what fill writes, through a synced
-// temporary file in the same directory and a rename.
-func writeAtomic(path string, fill func(io.Writer) error) (err error) {
+// temporary file in the same directory, made by create (os.CreateTemp;
+// tests inject its failures), and a rename.
+func writeAtomic(path string, create func(dir, pattern string) (*os.File, error), fill func(io.Writer) error) (err error) {
 	dir := filepath.Dir(path)
 	perm := os.FileMode(0o644)
 	if st, statErr := os.Stat(path); statErr == nil && st.Mode().IsRegular() {
 		perm = st.Mode().Perm()
 	}
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	f, err := create(dir, "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
 		return err
 	}
