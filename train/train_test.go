@@ -118,24 +118,46 @@ func sameHistory(t *testing.T, want, got []EpochMetrics) {
 	}
 }
 
+// emaOf returns the trainer's parameter averages by name (nil without EMA).
+func emaOf(tn *Trainer) map[string][]float64 {
+	if tn.ema == nil {
+		return nil
+	}
+	out := map[string][]float64{}
+	for i, p := range tn.params {
+		out[p.Name()] = append([]float64(nil), tn.ema.avg[i].Values()...)
+	}
+	return out
+}
+
 // TestResumeIsBitIdentical interrupts runs after epoch 2 and mid-epoch,
 // resumes them in fresh objects (as a new process would), and compares
-// every parameter and buffer, and the history, bit for bit with an
-// uninterrupted run. The model with batch norm and dropout is the one
-// that needs the buffers and the random stream in the checkpoint.
+// every parameter and buffer, the parameter averages and the history bit
+// for bit with an uninterrupted run. The model with batch norm and dropout
+// needs the buffers and the random stream in the checkpoint; with gradient
+// accumulation the mid-epoch cut falls between two micro-batches of a step,
+// whose pending gradients and the EMA must be saved too.
 func TestResumeIsBitIdentical(t *testing.T) {
 	tr, val := moons(t, graph.Float64)
 	// RestoreBest is off: the best epoch's snapshot could hide epochs 3-5.
-	base := Config{Epochs: 5, BatchSize: 16, Seed: 2}
+	plain := Config{Epochs: 5, BatchSize: 16, Seed: 2}
+	accum := plain
+	accum.Accumulate, accum.EMA, accum.EvalEMA = 2, 0.9, true
 	for _, c := range []struct {
 		name string
 		spec models.Spec
-	}{{"mlp", mlpSpec}, {"mlp batchnorm dropout", regSpec}} {
+		base Config
+	}{
+		{"mlp", mlpSpec, plain},
+		{"mlp batchnorm dropout", regSpec, plain},
+		{"mlp batchnorm dropout, accumulate 2, EMA", regSpec, accum},
+	} {
 		t.Run(c.name, func(t *testing.T) {
+			base := c.base
 			straight, gs := setup(t, base, c.spec)
 			hs, err := straight.Fit(context.Background(), tr, val)
 			require.NoError(t, err)
-			want := paramsOf(gs)
+			want, wantEMA := paramsOf(gs), emaOf(straight)
 
 			t.Run("after epoch 2", func(t *testing.T) {
 				dir := t.TempDir()
@@ -152,21 +174,32 @@ func TestResumeIsBitIdentical(t *testing.T) {
 				h, err := second.Fit(context.Background(), tr, val)
 				require.NoError(t, err)
 				require.Equal(t, want, paramsOf(g2))
+				require.Equal(t, wantEMA, emaOf(second))
 				sameHistory(t, hs.Epochs, h.Epochs)
 			})
 
-			// 240 examples in batches of 16: 15 steps an epoch, so step 23
-			// is in the middle of epoch 2.
+			// 240 examples in batches of 16: 15 batches an epoch, so batch 22
+			// is the 7th of epoch 2 (with Accumulate 2, the first half of a
+			// step: batches 1+2, ..., 13+14, then 15 alone).
 			t.Run("mid-epoch interrupt", func(t *testing.T) {
 				dir := t.TempDir()
 				cfg := base
 				cfg.CheckpointDir = dir
 				first, _ := setup(t, cfg, c.spec)
 				ctx, cancel := context.WithCancel(context.Background())
-				first.cfg.Optimizer = &cancelAfter{Optimizer: first.cfg.Optimizer, n: 23, cancel: cancel}
+				batches := 0
+				first.cfg.Hooks.Step = func(int, float64) {
+					if batches++; batches == 22 {
+						cancel()
+					}
+				}
 				h1, err := first.Fit(ctx, tr, val)
 				require.ErrorIs(t, err, ErrInterrupted)
 				require.Len(t, h1.Epochs, 1, "interrupted in epoch 2")
+				require.Equal(t, 22, batches)
+				if base.Accumulate == 2 {
+					require.Equal(t, 1, first.acc.count, "a micro-batch is pending")
+				}
 				require.FileExists(t, filepath.Join(dir, "last.safetensors"))
 
 				cfg.Resume = true
@@ -174,41 +207,11 @@ func TestResumeIsBitIdentical(t *testing.T) {
 				h, err := second.Fit(context.Background(), tr, val)
 				require.NoError(t, err)
 				require.Equal(t, want, paramsOf(g2))
+				require.Equal(t, wantEMA, emaOf(second))
 				sameHistory(t, hs.Epochs, h.Epochs)
 			})
 		})
 	}
-}
-
-// cancelAfter cancels the context after n optimizer steps.
-type cancelAfter struct {
-	optimizers.Optimizer
-	n      int
-	cancel func()
-}
-
-func (c *cancelAfter) Step(p []*graph.Param) error {
-	if c.n--; c.n == 0 {
-		c.cancel()
-	}
-	return c.Optimizer.Step(p)
-}
-
-func (c *cancelAfter) State() (optimizers.State, error) {
-	return c.Optimizer.(optimizers.Stateful).State()
-}
-
-func (c *cancelAfter) LoadState(s optimizers.State) error {
-	return c.Optimizer.(optimizers.Stateful).LoadState(s)
-}
-
-// The learning rate is recorded in the history through LRGroups.
-func (c *cancelAfter) NumGroups() int { return c.Optimizer.(optimizers.LRGroups).NumGroups() }
-
-func (c *cancelAfter) LR(group int) float64 { return c.Optimizer.(optimizers.LRGroups).LR(group) }
-
-func (c *cancelAfter) SetLR(group int, lr float64) error {
-	return c.Optimizer.(optimizers.LRGroups).SetLR(group, lr)
 }
 
 func TestNonFiniteLossStops(t *testing.T) {
