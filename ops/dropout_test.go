@@ -118,4 +118,36 @@ func TestDropoutOddLength(t *testing.T) {
 	xt := randTensor(t, graph.Float32, 1, 1, 2, 7, 3)
 	require.NoError(t, p.Run(graph.Train, false, graph.Feeds{x: xt}))
 	requireNear(t, "y", xt.Values(), p.Output(y).Values(), 1e-6)
+
+	// At p = 0.5 every element, the odd last one of an odd-length tensor
+	// included, gets its own draw: each column of [2000, 3] is dropped about
+	// half the time (5 standard deviations: ±0.056), and the last column's
+	// mask is not its neighbour's.
+	y = Dropout(x, 0.5)
+	p, err = g.Compile(nil, y)
+	require.NoError(t, err)
+	const n = 2001 // 6003 elements: odd
+	xt = randTensor(t, graph.Float32, 2, 1, 2, n, 3)
+	require.NoError(t, p.Run(graph.Train, false, graph.Feeds{x: xt}))
+	out := p.Output(y)
+	var dropped [3]int
+	same := 0
+	for r := 0; r < n; r++ {
+		for c := 0; c < 3; c++ {
+			if out.At(3*r+c) == 0 {
+				dropped[c]++
+			}
+		}
+		if (out.At(3*r+1) == 0) == (out.At(3*r+2) == 0) {
+			same++
+		}
+	}
+	for c, d := range dropped {
+		require.InDelta(t, 0.5, float64(d)/n, 0.056, "column %d", c)
+	}
+	require.InDelta(t, 0.5, float64(same)/n, 0.056, "columns 1 and 2 drawn independently")
+	for i := 0; i < 3*n; i++ {
+		v := out.At(i)
+		require.True(t, v == 0 || math.Abs(v-2*xt.At(i)) < 1e-6, "element %d: %v is neither dropped nor scaled by 1/(1-p)", i, v)
+	}
 }
