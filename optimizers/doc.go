@@ -18,7 +18,13 @@
 // The built-ins are SGD (NewSGD; "momentum" and "nesterov" are its
 // parameterisations), Adam (NewAdam; NewAdamW is Adam with decoupled weight
 // decay, one kernel), RMSprop (NewRMSprop), Adagrad (NewAdagrad), RAdam
-// (NewRAdam) and Adamax (NewAdamax). Each takes a typed config (SGDConfig,
+// (NewRAdam), Adamax (NewAdamax), NAdam (NewNAdam, PyTorch >= 2.0's
+// formula), Lion (NewLion, Chen et al. 2023) and L-BFGS (NewLBFGS,
+// torch.optim.LBFGS with its strong-Wolfe line search; it re-evaluates the
+// objective within a step, so it is driven by StepClosure with a Closure,
+// see ClosureOptimizer, and its Step returns ErrNeedsClosure). NAdam, Lion
+// and L-BFGS are checked against the trajectories in testdata/, recorded by
+// testdata/record_references.py. Each takes a typed config (SGDConfig,
 // AdamConfig, ...) and optional groups. A config field left at zero takes
 // PyTorch's default, so AdamConfig{LR: 0.01} is torch.optim.Adam(lr=0.01);
 // Zero() sets a field to zero deliberately. AdamDefaults, AdamWDefaults,
@@ -59,7 +65,8 @@
 // # Numerics
 //
 // Every formula follows PyTorch 1.13's single-tensor implementations, op
-// for op (see each type's doc and shared/golden/README.md): weight decay is
+// for op (except NAdam, which takes PyTorch 2.0's fix of 1.13's momentum
+// factor, and Lion, which torch lacks) (see each type's doc and shared/golden/README.md): weight decay is
 // L2 added to the gradient except in AdamW (decoupled: p *= 1 - lr*wd
 // first); maximize negates the gradient before weight decay; step counts
 // are per parameter from 1; SGD's first momentum buffer is the gradient
@@ -104,7 +111,8 @@
 // Sutskever et al. 2013 (momentum, Nesterov); Duchi, Hazan & Singer 2011
 // (Adagrad); Hinton, Coursera lecture 6e, and Graves 2013 (RMSprop,
 // centered); Kingma & Ba 2015 (Adam, Adamax); Reddi, Kale & Kumar 2018
-// (AMSGrad); Liu et al. 2020 (RAdam);
+// (AMSGrad); Liu et al. 2020 (RAdam); Dozat 2016 (NAdam); Chen et al. 2023
+// (Lion); Liu & Nocedal 1989 (L-BFGS);
 // Loshchilov & Hutter 2019 (AdamW) and 2017 (SGDR, cosine annealing).
 //
 // # Differences from PyTorch

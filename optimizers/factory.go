@@ -22,7 +22,7 @@ func Float(v float64) *float64 { return &v }
 
 // Names returns the names New accepts, in a fixed order.
 func Names() []string {
-	return []string{"gd", "sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw", "radam", "adamax"}
+	return []string{"gd", "sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw", "radam", "adamax", "nadam", "lion", "lbfgs"}
 }
 
 // New returns the optimizer called name, with h's values over its
@@ -38,9 +38,15 @@ func Names() []string {
 //	adamw      AdamW, AdamWDefaults (weight decay 0.01)
 //	radam      RAdam, RAdamDefaults
 //	adamax     Adamax, AdamaxDefaults
+//	nadam      NAdam, NAdamDefaults (PyTorch >= 2.0's formula)
+//	lion       Lion, LionDefaults (takes no Eps)
+//	lbfgs      LBFGS, LBFGSDefaults (LR only; its Step needs a closure:
+//	           use StepClosure, see ClosureOptimizer)
 //
 // The 0.01 lr of the SGD family is descent's default: torch.optim.SGD has
 // none. Every optimizer returned also implements LRGroups and Stateful.
+// Hyperparameters without a Hyper field (NAdam's MomentumDecay, L-BFGS's
+// iteration limits and line search, ...) are set through the configs.
 func New(name string, h Hyper) (Optimizer, error) {
 	name = strings.ToLower(strings.TrimSpace(name))
 	set := func(dst *float64, src *float64) {
@@ -124,6 +130,34 @@ func New(name string, h Hyper) (Optimizer, error) {
 		set(&c.Beta2, h.Beta2)
 		set(&c.Eps, h.Eps)
 		return NewAdamax(c)
+	case "nadam":
+		if err := only(name, h, "LR, WeightDecay, Beta1, Beta2, Eps"); err != nil {
+			return nil, err
+		}
+		c := NAdamDefaults()
+		set(&c.LR, h.LR)
+		set(&c.WeightDecay, h.WeightDecay)
+		set(&c.Beta1, h.Beta1)
+		set(&c.Beta2, h.Beta2)
+		set(&c.Eps, h.Eps)
+		return NewNAdam(c)
+	case "lion":
+		if err := only(name, h, "LR, WeightDecay, Beta1, Beta2"); err != nil {
+			return nil, err
+		}
+		c := LionDefaults()
+		set(&c.LR, h.LR)
+		set(&c.WeightDecay, h.WeightDecay)
+		set(&c.Beta1, h.Beta1)
+		set(&c.Beta2, h.Beta2)
+		return NewLion(c)
+	case "lbfgs":
+		if err := only(name, h, "LR"); err != nil {
+			return nil, err
+		}
+		c := LBFGSDefaults()
+		set(&c.LR, h.LR)
+		return NewLBFGS(c)
 	}
 	return nil, fmt.Errorf("optimizers: New: %w: optimizer %q (want one of %s)", ErrUnknown, name, strings.Join(Names(), ", "))
 }

@@ -86,6 +86,11 @@ var resumeCases = func() []optimizerCase {
 		rmspropCase("rmsprop_centered_momentum", rmsAll),
 		adagradCase("adagrad", ada),
 		adagradCase("adagrad_lr_decay", adaAll),
+		nadamCase("nadam", optimizers.NAdamConfig{LR: 0.01}),
+		nadamCase("nadam_weight_decay", optimizers.NAdamConfig{LR: 0.01, WeightDecay: 0.01, MomentumDecay: 0.01}),
+		nadamCase("nadamw", optimizers.NAdamConfig{LR: 0.01, WeightDecay: 0.01, Decoupled: true}),
+		lionCase("lion", optimizers.LionConfig{LR: 1e-3}),
+		lionCase("lion_weight_decay", optimizers.LionConfig{LR: 1e-3, WeightDecay: 0.1, Beta1: 0.95, Beta2: 0.98}),
 	}
 }()
 
