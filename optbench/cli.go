@@ -33,11 +33,16 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 func MainWith(ctx context.Context, reg *Registry, args []string, stdout, stderr io.Writer) error {
 	cmd, rest := splitCommand(args)
 	switch cmd {
-	case "", "help", "-h", "-help", "--help":
-		fmt.Fprint(stdout, mainHelp)
+	case "", "help":
+		for _, a := range rest {
+			if a == "-h" || a == "-help" || a == "--help" {
+				cmd = "help"
+			}
+		}
 		if cmd == "" {
 			return usageErr("", "a command is needed: optimizers, plan, run, merge or list")
 		}
+		fmt.Fprint(stdout, mainHelp)
 		return nil
 	case "optimizers":
 		return cmdOptimizers(ctx, reg, rest, stdout, stderr)

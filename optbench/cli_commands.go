@@ -133,17 +133,8 @@ func cmdOptimizers(ctx context.Context, reg *Registry, args []string, stdout, st
 		return err
 	}
 	before := len(done)
-	for k := 0; k < pl.Stages(); k++ {
-		ts, err := pl.StageTrials(k, done)
-		if err != nil {
-			return err
-		}
-		if r.Log != nil {
-			fmt.Fprintf(r.Log, "stage %d of %d: %d trials, %d to run\n", k+1, pl.Stages(), len(ts), len(Missing(ts, done)))
-		}
-		if err := r.Run(ctx, ts, done); err != nil {
-			return interrupted(err, ef.store)
-		}
+	if err := r.RunPlan(ctx, pl, done); err != nil {
+		return interrupted(err, ef.store)
 	}
 	if _, err := WriteReport(*report, pl, done, false); err != nil {
 		return err

@@ -81,16 +81,22 @@ func Missing(ts []Trial, done Results) []Trial {
 	return out
 }
 
-// AllTrials returns every trial of the plan, stage by stage, as far as
-// done allows: the stages whose earlier stages are complete. complete
+// AllTrials returns every trial of the plan once, stage by stage, as far
+// as done allows: the stages whose earlier stages are complete. complete
 // reports whether every stage could be planned and all of it is in done.
 func (pl *Plan) AllTrials(done Results) (trials []Trial, complete bool, err error) {
+	seen := map[string]bool{}
 	for k := 0; k < pl.Stages(); k++ {
 		ts, err := pl.StageTrials(k, done)
 		if err != nil {
 			return nil, false, err
 		}
-		trials = append(trials, ts...)
+		for _, t := range ts {
+			if key := t.Key(); !seen[key] {
+				seen[key] = true
+				trials = append(trials, t)
+			}
+		}
 		if len(Missing(ts, done)) > 0 {
 			return trials, false, nil
 		}

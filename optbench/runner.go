@@ -169,6 +169,25 @@ feed:
 	return parent.Err()
 }
 
+// RunPlan runs every stage of the plan in turn (a stage's trials depend
+// on the earlier stages' results), skipping the trials in done and adding
+// the others to it.
+func (r *Runner) RunPlan(ctx context.Context, pl *Plan, done Results) error {
+	for k := 0; k < pl.Stages(); k++ {
+		ts, err := pl.StageTrials(k, done)
+		if err != nil {
+			return err
+		}
+		if r.Log != nil {
+			fmt.Fprintf(r.Log, "stage %d of %d: %d trials, %d to run\n", k+1, pl.Stages(), len(ts), len(Missing(ts, done)))
+		}
+		if err := r.Run(ctx, ts, done); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // summary is a progress line for a finished trial.
 func summary(rec *Record, reg *Registry) string {
 	t, o := rec.Trial, rec.Outcome
