@@ -283,6 +283,10 @@ func (s *sweepFlags) sweep(cmd string, reg *Registry) (Sweep, error) {
 		}
 		sw.DeepOBS.LRs = lrs
 	}
+	if sw.Suite != "" && (s.protocol != "" || s.problems != "" || s.optimizers != "" || len(s.set) > 0 || s.seeds != 0 || s.reruns != 0 ||
+		s.trials != 0 || s.studies != 0 || s.searchSeed != 0 || s.lrs != "") {
+		sw.Suite += " (adjusted by flags)"
+	}
 	if s.seeds < 0 || s.reruns < 0 || s.trials < 0 || s.studies < 0 {
 		return sw, usageErr(cmd, "--seeds, --reruns, --trials and --studies want values >= 1")
 	}
