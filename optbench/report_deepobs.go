@@ -103,7 +103,7 @@ func (d deepOBS) Report(rep *Report, pl *Plan, done Results) error {
 				g.recs = append(g.recs, r)
 			}
 			groups, labels, st = append(groups, g), append(labels, c.Label), append(st, g.finalTest(p.Metric))
-			extra = append(extra, []string{fnum(grid[b].Hyper["lr"]), fmtMetric(p.Metric, bestV), fmtSteps(speed(p, g.recs)), fmt.Sprintf("%d/%d", good, len(grid))})
+			extra = append(extra, []string{fmt.Sprintf("%.4g", grid[b].Hyper["lr"]), fmtMetric(p.Metric, bestV), fmtSteps(speed(p, g.recs)), fmt.Sprintf("%d/%d", good, len(grid)), fnum(grid[b].Hyper["lr"])})
 		}
 		if !complete {
 			rep.mdf("Trials missing: not reported.\n\n")
@@ -114,7 +114,7 @@ func (d deepOBS) Report(rep *Report, pl *Plan, done Results) error {
 		for rank, i := range order {
 			e := extra[i]
 			trows = append(trows, []string{fmt.Sprint(rank + 1), labels[i], e[0], fmtMeanStd(p.Metric, st[i]), e[1], e[2], e[3], fmtP(pv[i])})
-			rows = append(rows, []string{p.Label, labels[i], fmt.Sprint(rank + 1), e[0], fmt.Sprint(st[i].N), fmt.Sprint(st[i].Diverged),
+			rows = append(rows, []string{p.Label, labels[i], fmt.Sprint(rank + 1), e[4], fmt.Sprint(st[i].N), fmt.Sprint(st[i].Diverged),
 				fnum(st[i].Mean), fnum(st[i].Std), fnum(speed(p, groups[i].recs)), e[3], fnum(pv[i]), joinNums(st[i].Values)})
 		}
 		table(&rep.md, []string{"rank", "contender", "best lr", "test " + p.Metric.String() + " (mean ± std)", "valid (tuning run)", "speed (steps)", "tuneability", "p vs winner"}, trows)

@@ -7,6 +7,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"sort"
 	"sync"
 	"time"
 )
@@ -106,6 +107,17 @@ func (r *Runner) Run(ctx context.Context, ts []Trial, done Results) error {
 	if len(uniq) == 0 {
 		return nil
 	}
+	// Longest first, so no long trial starts last and leaves the other
+	// workers idle (the order changes no result).
+	cost := map[string]float64{}
+	for _, t := range uniq {
+		c, err := r.cost(t)
+		if err != nil {
+			return err
+		}
+		cost[t.Key()] = c
+	}
+	sort.SliceStable(uniq, func(i, j int) bool { return cost[uniq[i].Key()] > cost[uniq[j].Key()] })
 	workers := max(1, min(r.Workers, len(uniq)))
 	parent := ctx
 	ctx, cancel := context.WithCancel(ctx)
@@ -167,6 +179,24 @@ feed:
 		return firstErr
 	}
 	return parent.Err()
+}
+
+// cost estimates a trial's work: steps x batch size x input features.
+func (r *Runner) cost(t Trial) (float64, error) {
+	p, err := r.Registry.Problem(t.Problem)
+	if err != nil {
+		return 0, err
+	}
+	s, err := r.load(p)
+	if err != nil {
+		return 0, err
+	}
+	n := s.Train.Len()
+	perEpoch := n / min(p.BatchSize, n)
+	if !p.DropLast {
+		perEpoch = (n + p.BatchSize - 1) / p.BatchSize
+	}
+	return float64(t.Budget.steps(max(perEpoch, 1))) * float64(min(p.BatchSize, n)) * float64(s.Train.Features()), nil
 }
 
 // RunPlan runs every stage of the plan in turn (a stage's trials depend
