@@ -254,3 +254,49 @@ func TestUserOptimizerEveryProtocol(t *testing.T) {
 		}
 	}
 }
+
+// TestSweepResolve: defaults fill a zero sweep's settings; a fixed
+// hyperparameter leaves the search space; bad sweeps are errors.
+func TestSweepResolve(t *testing.T) {
+	reg := testRegistry(t)
+	pl, err := Sweep{Problems: []ProblemRef{{Name: "rosenbrock"}},
+		Optimizers: []Contender{{Optimizer: "adam", Set: Setting{"beta1": 0.95}}, {Optimizer: "adam", Label: "adam-default"}}}.Resolve(reg)
+	require.NoError(t, err)
+	require.Equal(t, 5, pl.Sweep.Seeds)
+	require.Equal(t, 10, pl.Sweep.DeepOBS.Reruns)
+	require.Len(t, pl.Sweep.DeepOBS.LRs, 36)
+	require.InEpsilon(t, 1e-5, pl.Sweep.DeepOBS.LRs[0], 1e-12)
+	require.InEpsilon(t, 1.5848931924611134e-2, pl.Sweep.DeepOBS.LRs[16], 1e-12, "10^-1.8, DeepOBS's SGD baseline lr")
+	require.InEpsilon(t, 100, pl.Sweep.DeepOBS.LRs[35], 1e-12)
+	require.Equal(t, AlgoPerfConfig{Trials: 5, Studies: 3}, pl.Sweep.AlgoPerf)
+	require.Equal(t, "adam{beta1=0.95}", pl.Contenders[0].Label)
+	require.Equal(t, 0.95, pl.Contenders[0].Base["beta1"])
+	require.Equal(t, []Range{sAdamLR}, pl.Contenders[0].Space, "beta1 is fixed: not searched")
+	require.Equal(t, []Range{sAdamLR, sBeta1}, pl.Contenders[1].Space)
+	for _, c := range []struct {
+		sw   Sweep
+		want string
+	}{
+		{Sweep{Optimizers: []Contender{{Optimizer: "adam"}}}, "no problems"},
+		{Sweep{Problems: []ProblemRef{{Name: "rosenbrock"}}}, "no optimizers"},
+		{Sweep{Problems: []ProblemRef{{Name: "rosenbrok"}}, Optimizers: []Contender{{Optimizer: "adam"}}}, `unknown problem "rosenbrok"`},
+		{Sweep{Problems: []ProblemRef{{Name: "rosenbrock"}}, Optimizers: []Contender{{Optimizer: "adam"}, {Optimizer: "adam"}}}, `two contenders are labelled "adam"`},
+		{Sweep{Problems: []ProblemRef{{Name: "rosenbrock"}}, Optimizers: []Contender{{Optimizer: "adam"}}, Protocols: []string{"fast"}}, `unknown protocol "fast"`},
+		{Sweep{Problems: []ProblemRef{{Name: "rosenbrock"}}, Optimizers: []Contender{{Optimizer: "adam", Space: []Range{{Param: "lr", Scale: Log}}}}}, "want 0 < min <= max"},
+		{Sweep{Problems: []ProblemRef{{Name: "rosenbrock"}}, Optimizers: []Contender{{Optimizer: "adam"}}, DeepOBS: DeepOBSConfig{Problems: []string{"beale"}}}, `lists problem "beale"`},
+		{Sweep{Problems: []ProblemRef{{Name: "rosenbrock", Budget: Budget{Epochs: 1, Steps: 1}}}, Optimizers: []Contender{{Optimizer: "adam"}}}, "exactly one of"},
+	} {
+		_, err := c.sw.Resolve(reg)
+		require.ErrorContains(t, err, c.want)
+	}
+	path := filepath.Join(t.TempDir(), "s.json")
+	require.NoError(t, os.WriteFile(path, []byte(`{"problems": ["rosenbrock"], "optimizers": ["adam"], "seedz": 3}`), 0o644))
+	_, err = ReadSweep(path)
+	require.ErrorContains(t, err, `unknown field "seedz"`)
+	require.NoError(t, os.WriteFile(path, []byte(`{"problems": ["rosenbrock", {"name": "mnist_logreg", "budget": {"epochs": 2}}],
+		"optimizers": ["adam", {"optimizer": "lion", "set": {"lr": 3e-4}}]}`), 0o644))
+	sw, err := ReadSweep(path)
+	require.NoError(t, err)
+	require.Equal(t, []ProblemRef{{Name: "rosenbrock"}, {Name: "mnist_logreg", Budget: Budget{Epochs: 2}}}, sw.Problems)
+	require.Equal(t, []Contender{{Optimizer: "adam"}, {Optimizer: "lion", Set: Setting{"lr": 3e-4}}}, sw.Optimizers)
+}

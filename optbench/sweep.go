@@ -279,10 +279,9 @@ func (s Sweep) Resolve(reg *Registry) (*Plan, error) {
 			if err := r.validate(); err != nil {
 				return nil, fmt.Errorf("contender %s: %w", label, err)
 			}
-			if _, fixed := c.Set[r.Param]; fixed {
-				space = slices.DeleteFunc(space, func(x Range) bool { return x.Param == r.Param })
-			}
 		}
+		// A hyperparameter the contender fixes is not searched.
+		space = slices.DeleteFunc(space, func(r Range) bool { _, fixed := c.Set[r.Param]; return fixed })
 		lrs := c.LRs
 		if len(lrs) == 0 {
 			lrs = s.DeepOBS.LRs
