@@ -9,7 +9,10 @@ package optbench
 //     AlgoPerf MNIST with every second point of DeepOBS's grid (18 learning
 //     rates, 1e-5 to 10^1.8) and 10 reruns; algoperf on all of them with 2
 //     trials x 3 studies (three, so the median over studies survives one
-//     study that misses the target). About 1,250 trials.
+//     study that misses the target). 1,236 trials; measured on the shared
+//     2-core machine this was written on (load average 2-4 from other
+//     jobs): 6 min 7 s with --workers 2 (543 CPU-seconds), 9 min 18 s with
+//     --workers 1, the two reports bit-identical but for timing.*.
 //   - full: what the cluster path is for. Every problem at DeepOBS's
 //     budgets (mnist_mlp and mnist_2c2d 100 epochs), every optimizer
 //     (L-BFGS and Adagrad, RMSprop too), DeepOBS's 36-point grid with 10
