@@ -1,4 +1,4 @@
-// Package bench holds descent's benchmarks and its optimizer race.
+// Package bench holds descent's performance benchmarks.
 //
 // Benchmarks (go test ./bench -bench . -benchmem; inputs from fixed seeds):
 //
@@ -17,7 +17,6 @@
 // PyTorch's figures for the same shapes come from the scripts in
 // ../shared/bench and bench/*.py, run in the same sitting.
 //
-// The optimizer race (Race, and "descent bench optimizers") trains the
-// same model from the same initial weights with each optimizer on
-// standard problems and reports the losses per epoch as a table and a plot.
+// Optimizers are benchmarked by package optbench ("descent bench
+// optimizers").
 package bench

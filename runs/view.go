@@ -22,6 +22,9 @@ func headline(r Record) string {
 			return fmt.Sprintf("%s %.2f%%", strings.ReplaceAll(k, "_", " "), 100*v)
 		}
 	}
+	if v, ok := r.Results["best_gflops_f32"]; ok {
+		return fmt.Sprintf("%.1f GFLOP/s (float32)", v)
+	}
 	for _, k := range []string{"test_rmse", "val_rmse", "train_rmse", "test_loss", "val_loss", "train_loss"} {
 		if v, ok := r.Results[k]; ok {
 			return fmt.Sprintf("%s %.4g", k, v)

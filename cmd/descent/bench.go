@@ -2,11 +2,11 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"math/rand/v2"
-	"os"
 	"path/filepath"
 	"runtime"
 	"sort"
@@ -14,68 +14,174 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/descent-ml/descent/bench"
 	"github.com/descent-ml/descent/internal/blas"
-	"github.com/descent-ml/descent/optimizers"
+	"github.com/descent-ml/descent/optbench"
+	"github.com/descent-ml/descent/runs"
+	"github.com/descent-ml/descent/train"
 )
 
-const benchSynopsis = `Benchmarks: "descent bench [flags] matmul" or "descent bench [flags] optimizers".
+const benchSynopsis = `Benchmarks:
 
-matmul measures square matrix products on the active BLAS backend (pure Go
-by default, OpenBLAS when built with -tags openblas) and prints GFLOP/s per
-size and dtype, each also as a fraction of the best figure of the table for
-that dtype (the best rate measured on this machine).
+  descent bench matmul [--sizes 64,128,...] [--time 300ms]
+      square matrix products on the active BLAS backend (pure Go by default,
+      OpenBLAS when built with -tags openblas): GFLOP/s per size and dtype,
+      each also as a fraction of the table's best for that dtype
+  descent bench optimizers | plan | run | merge | list [flags]
+      the optimizer benchmark (package optbench): DeepOBS's and AlgoPerf's
+      protocols on their problems, locally (--workers N) or as a SLURM job
+      array (plan --format slurm); "descent bench optimizers --help" lists
+      its flags, "descent bench list" its problems, optimizers and suites
 
-optimizers races optimizers on standard problems: each trains the same
-model from the same initial weights and data order; it prints the final
-loss, how many epochs each needed to come within 10% of the best final
-loss, the accuracy and the time, and with --plot-dir a PNG of the loss
-curves per problem.
+Each run is recorded under --runs-dir (default runs/; "" records nothing):
+see "descent runs". The full benchmark suite is "go test ./bench -bench .".`
 
-The full benchmark suite is "go test ./bench -bench .".`
+// optbenchCommands are the bench words package optbench runs; they come
+// first ("descent bench optimizers --suite quick"), their flags are
+// optbench's own.
+var optbenchCommands = map[string]bool{"optimizers": true, "plan": true, "run": true, "merge": true, "list": true}
 
 // benchArgs holds bench's flags.
 type benchArgs struct {
-	sizes, problems, names, plotDir, dataDir string
-	budget                                   time.Duration
-	epochs                                   int
-	seed                                     uint64
-	lr                                       float64
+	sizes   string
+	budget  time.Duration
+	runsDir string
 }
 
-// benchFlags defines bench's flags (parsed without running by FuzzArgs);
-// the benchmark's name follows them.
+// benchFlags defines the flags of bench matmul (parsed without running by
+// FuzzArgs); the benchmark's name follows them.
 func benchFlags(stdout io.Writer) (*flag.FlagSet, *benchArgs) {
 	fs := newFlagSet("bench", benchSynopsis, stdout)
 	a := &benchArgs{}
 	fs.StringVar(&a.sizes, "sizes", "64,128,256,512,1024", "matmul: matrix sizes n (n×n by n×n)")
 	fs.DurationVar(&a.budget, "time", 300*time.Millisecond, "matmul: time spent measuring each size")
-	fs.StringVar(&a.problems, "problems", "linear,moons,spirals,mnist-softmax", "optimizers: problems (linear, moons, spirals, mnist-softmax, mnist-mlp)")
-	fs.StringVar(&a.names, "optimizers", strings.Join(optimizers.Names()[1:], ","), "optimizers: contenders")
-	fs.IntVar(&a.epochs, "epochs", 10, "optimizers: epochs per run")
-	fs.Uint64Var(&a.seed, "seed", 1, "optimizers: seed of weights and data order")
-	fs.Float64Var(&a.lr, "lr", 0, "optimizers: one learning rate for every contender (0: each one's default)")
-	fs.StringVar(&a.plotDir, "plot-dir", "", "optimizers: write DIR/<problem>.png")
-	fs.StringVar(&a.dataDir, "data-dir", "", "optimizers: folder with MNIST's IDX files")
+	fs.StringVar(&a.runsDir, "runs-dir", "runs", "record the run in this folder (\"\": do not record)")
 	return fs, a
 }
 
 func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && optbenchCommands[args[0]] {
+		return runOptbench(ctx, args, stdout, stderr)
+	}
 	fs, a := benchFlags(stdout)
 	pos, err := parseArgs(fs, "bench", args)
 	if err != nil {
 		return err
 	}
-	if len(pos) == 1 && pos[0] == "optimizers" {
-		return raceOptimizers(ctx, stdout, a.problems, a.names, a.epochs, a.seed, a.lr, a.plotDir, a.dataDir)
-	}
 	if len(pos) != 1 || pos[0] != "matmul" {
-		return usagef("bench", "want one benchmark name: matmul or optimizers")
+		return usagef("bench", "want a benchmark: matmul, optimizers, plan, run, merge or list")
 	}
 	ns, err := benchSizes(a.sizes)
 	if err != nil {
 		return err
 	}
+	return recordBench(a.runsDir, args, benchConfig(args), "", "", func() (map[string]float64, map[string]string, error) {
+		return benchMatmul(ctx, stdout, ns, a.budget)
+	})
+}
+
+// runOptbench runs an optbench command, recording it (list and help
+// excepted) as a bench run.
+func runOptbench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	runsDir, rest := "runs", make([]string, 0, len(args))
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		name, val, hasVal := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if !strings.HasPrefix(a, "-") || name != "runs-dir" {
+			rest = append(rest, a)
+			continue
+		}
+		if !hasVal {
+			if i+1 == len(args) {
+				return usagef("bench", "--runs-dir needs a folder")
+			}
+			i++
+			val = args[i]
+		}
+		runsDir = val
+	}
+	help := false
+	for _, a := range rest {
+		help = help || a == "-h" || a == "-help" || a == "--help"
+	}
+	if rest[0] == "list" || help {
+		return optbench.Main(ctx, rest, stdout, stderr)
+	}
+	cfg := benchConfig(rest)
+	artifacts := map[string]string{"store": orDefault(cfg["store"], "optbench-store")}
+	if rest[0] == "optimizers" || rest[0] == "merge" {
+		artifacts["report"] = filepath.Join(orDefault(cfg["report"], "optbench-report"), "report.md")
+	}
+	data := cfg["problems"]
+	if data == "" && cfg["suite"] != "" {
+		data = "suite " + cfg["suite"]
+	}
+	return recordBench(runsDir, args, cfg, cfg["optimizers"], data, func() (map[string]float64, map[string]string, error) {
+		return nil, artifacts, optbench.Main(ctx, rest, stdout, stderr)
+	})
+}
+
+// benchConfig reads a command line's words and flags into a run record's
+// configuration: "command" is the first word, each --name value (or
+// --name=value, or a lone --name: true) an entry.
+func benchConfig(args []string) map[string]string {
+	cfg := map[string]string{}
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if !strings.HasPrefix(a, "-") {
+			if cfg["command"] == "" {
+				cfg["command"] = a
+			}
+			continue
+		}
+		name, val, ok := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if !ok {
+			val = "true"
+			if i+1 < len(args) && !strings.HasPrefix(args[i+1], "-") && !optbenchCommands[args[i+1]] && args[i+1] != "matmul" {
+				i++
+				val = args[i]
+			}
+		}
+		cfg[name] = val
+	}
+	return cfg
+}
+
+// recordBench runs f, recording it in the run store at dir ("" records
+// nothing); Ctrl-C (a cancelled context) records the run as interrupted.
+func recordBench(dir string, args []string, cfg map[string]string, optimizer, data string, f func() (map[string]float64, map[string]string, error)) error {
+	if dir == "" {
+		_, _, err := f()
+		return err
+	}
+	store, err := runs.Open(dir)
+	if err != nil {
+		return err
+	}
+	rec, err := store.Begin(runs.Record{Kind: "bench", Command: append([]string{"bench"}, args...), Config: cfg,
+		Optimizer: optimizer, Data: data})
+	if err != nil {
+		return err
+	}
+	results, artifacts, err := f()
+	ferr := err
+	if errors.Is(err, context.Canceled) {
+		ferr = fmt.Errorf("%w: %w", train.ErrInterrupted, err)
+	}
+	if e := rec.Finish(results, artifacts, ferr); e != nil && err == nil {
+		err = e
+	}
+	return err
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+// benchMatmul prints the GFLOP/s table and returns each dtype's best rate.
+func benchMatmul(ctx context.Context, stdout io.Writer, ns []int, budget time.Duration) (map[string]float64, map[string]string, error) {
 	fmt.Fprintf(stdout, "backend: %s, GOMAXPROCS %d\n", blas.Name(), runtime.GOMAXPROCS(0))
 	if h := blas.Hint(); h != "" {
 		fmt.Fprintln(stdout, "note:", h)
@@ -90,13 +196,13 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	for _, dt := range []string{"f32", "f64"} {
 		for _, n := range ns {
 			if err := ctx.Err(); err != nil {
-				return err
+				return nil, nil, err
 			}
 			var g float64
 			if dt == "f32" {
-				g = measure[float32](n, a.budget)
+				g = measure[float32](n, budget)
 			} else {
-				g = measure[float64](n, a.budget)
+				g = measure[float64](n, budget)
 			}
 			rows = append(rows, row{dt, n, g})
 			best[dt] = max(best[dt], g)
@@ -107,7 +213,8 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	for _, r := range rows {
 		fmt.Fprintf(tw, "%s\t%d\t%.1f\t%.0f%%\t\n", r.dtype, r.n, r.gflops, 100*r.gflops/best[r.dtype])
 	}
-	return tw.Flush()
+	results := map[string]float64{"best_gflops_f32": best["f32"], "best_gflops_f64": best["f64"]}
+	return results, nil, tw.Flush()
 }
 
 // maxBenchSize bounds a matmul benchmark's n: three 16384×16384 float64
@@ -152,51 +259,4 @@ func measure[T float32 | float64](n int, budget time.Duration) float64 {
 	}
 	sort.Float64s(rates)
 	return rates[len(rates)/2]
-}
-
-func raceOptimizers(ctx context.Context, w io.Writer, problems, names string, epochs int, seed uint64, lr float64, plotDir, dataDir string) error {
-	split := func(s string) []string {
-		var out []string
-		for _, p := range strings.Split(s, ",") {
-			if p = strings.TrimSpace(p); p != "" {
-				out = append(out, p)
-			}
-		}
-		return out
-	}
-	probs, err := bench.Problems(split(problems), dataDir, seed)
-	if err != nil {
-		return err
-	}
-	var h optimizers.Hyper
-	if lr != 0 {
-		h.LR = optimizers.Float(lr)
-	}
-	cs, err := bench.Builtin(split(names), h)
-	if err != nil {
-		return err
-	}
-	if epochs < 1 {
-		return fmt.Errorf("--epochs %d (want >= 1)", epochs)
-	}
-	res, err := bench.Race(ctx, probs, cs, epochs, seed)
-	if err != nil {
-		return err
-	}
-	if err := bench.WriteTable(w, res); err != nil {
-		return err
-	}
-	if plotDir != "" {
-		if err := os.MkdirAll(plotDir, 0o755); err != nil {
-			return err
-		}
-		for _, p := range probs {
-			path := filepath.Join(plotDir, p.Name+".png")
-			if err := bench.Plot(path, p.Name, res); err != nil {
-				return err
-			}
-			fmt.Fprintf(w, "plot written to %s\n", path)
-		}
-	}
-	return nil
 }

@@ -3,11 +3,13 @@ package main
 import (
 	"bytes"
 	"context"
+	"io"
 	"errors"
 	"flag"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -22,7 +24,7 @@ func runCLI(t *testing.T, args ...string) (string, error) {
 	t.Helper()
 	var out, errOut bytes.Buffer
 	var err error
-	if !hasFlag(args, "--runs-dir") && len(args) > 0 && (args[0] == "train" || args[0] == "cv") {
+	if !hasFlag(args, "--runs-dir") && len(args) > 0 && (args[0] == "train" || args[0] == "cv" || args[0] == "bench") {
 		args = append(args, "--runs-dir", "") // tests record no runs unless they say so
 	}
 	require.NotPanics(t, func() { err = run(context.Background(), args, &out, &errOut) })
@@ -389,6 +391,40 @@ func TestRunsRecorded(t *testing.T) {
 	b, err := os.ReadFile(html)
 	require.NoError(t, err)
 	require.Equal(t, 5, strings.Count(string(b), "<svg"), "a comparison of the losses (no validation accuracy without --val-split), two charts per run")
+}
+
+// Bench runs are recorded like training runs: the matmul table's best
+// rates, an optimizer benchmark's store and report, and a run stopped by
+// Ctrl-C as interrupted.
+func TestBenchRunsRecorded(t *testing.T) {
+	dir := t.TempDir()
+	rd := filepath.Join(dir, "runs")
+	_, err := runCLI(t, "bench", "matmul", "--sizes", "32", "--time", "1ms", "--runs-dir", rd)
+	require.NoError(t, err)
+	ob := []string{"bench", "optimizers", "--problems", "rosenbrock@steps=200", "--optimizers", "sgd,adam", "--protocol", "oneshot",
+		"--store", filepath.Join(dir, "store"), "--report", filepath.Join(dir, "report"), "--quiet", "--runs-dir", rd}
+	out, err := runCLI(t, ob...)
+	require.NoError(t, err, out)
+	require.FileExists(t, filepath.Join(dir, "report", "report.md"))
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	ob[slices.Index(ob, "--store")+1] = filepath.Join(dir, "store2")
+	err = run(ctx, ob, io.Discard, io.Discard)
+	require.ErrorIs(t, err, context.Canceled)
+
+	out, err = runCLI(t, "runs", "--dir", rd, "ls", "--status", "finished")
+	require.NoError(t, err)
+	require.Equal(t, 2, strings.Count(out, "-bench-"), out)
+	require.Regexp(t, `finished\s+\S*\s+[0-9.]+ GFLOP/s \(float32\)`, out)
+	require.Regexp(t, `finished\s+sgd,adam\s+rosenbrock@steps=200`, out)
+	out, err = runCLI(t, "runs", "--dir", rd, "ls", "--status", "interrupted")
+	require.NoError(t, err)
+	require.Equal(t, 1, strings.Count(out, "-bench-"), out)
+	id := regexp.MustCompile(`\d{8}-\d{6}-bench-[0-9a-f]{6}`).FindString(out)
+	out, err = runCLI(t, "runs", "--dir", rd, "show", id)
+	require.NoError(t, err)
+	require.Contains(t, out, "protocol = oneshot")
+	require.Contains(t, out, "store: "+filepath.Join(dir, "store2"))
 }
 
 func TestVersion(t *testing.T) {
