@@ -24,7 +24,10 @@ type Config struct {
 	DropLast  bool   // drop the last, smaller batch of each epoch
 	Seed      uint64 // shuffling
 
-	Optimizer optimizers.Optimizer // required
+	// Optimizer steps the parameters after each batch (required). A
+	// ClosureOptimizer (L-BFGS) is given a closure that evaluates the batch
+	// again, as torch's optimizer.step(closure).
+	Optimizer optimizers.Optimizer
 	// Scheduler changes the learning rate once per epoch, after it (torch's
 	// usual scheduler.step() per epoch); a Plateau scheduler is given the
 	// validation loss (the training loss without a validation set).
@@ -128,6 +131,8 @@ func (c *Config) validate() error {
 		return fmt.Errorf("train: Config: EarlyStopping %+v (want Patience >= 0, MinDelta >= 0)", c.EarlyStopping)
 	case c.CheckpointEvery < 0 || c.EvalBatchSize < 0:
 		return fmt.Errorf("train: Config: CheckpointEvery %d, EvalBatchSize %d (want >= 0)", c.CheckpointEvery, c.EvalBatchSize)
+	case isClosure(c.Optimizer) && (c.Accumulate > 1 || c.ClipNorm > 0 || c.ClipValue > 0):
+		return fmt.Errorf("train: Config: %T re-evaluates the loss within a step: gradient accumulation and clipping do not apply to it", c.Optimizer)
 	case c.Resume && c.CheckpointDir == "" && c.ResumeFrom == "":
 		return fmt.Errorf("train: Config: Resume needs a CheckpointDir or ResumeFrom")
 	}
@@ -149,4 +154,9 @@ func (c *Config) validate() error {
 		c.Accumulate = 1
 	}
 	return nil
+}
+
+func isClosure(o optimizers.Optimizer) bool {
+	_, ok := o.(optimizers.ClosureOptimizer)
+	return ok
 }

@@ -200,3 +200,27 @@ func TestRegressionMetrics(t *testing.T) {
 	require.NoError(t, c0.Update(logits, labels))
 	require.Equal(t, 1.0, c0.Value())
 }
+
+// L-BFGS (a ClosureOptimizer) trains through the loop: the loop gives it a
+// closure that evaluates the batch again. Full-batch logistic regression
+// on moons converges in a few steps, as torch.optim.LBFGS does.
+func TestClosureOptimizer(t *testing.T) {
+	ds, err := data.Moons(data.ToyConfig{N: 400, Noise: 0.1, Seed: 1, DType: graph.Float64})
+	require.NoError(t, err)
+	g, err := graph.New(graph.Config{DType: graph.Float64, Seed: 2})
+	require.NoError(t, err)
+	m, err := models.NewMLP(g, models.MLPConfig{In: 2, Hidden: []int{16}, Out: 2, Activation: models.Tanh})
+	require.NoError(t, err)
+	opt, err := optimizers.NewLBFGS(optimizers.LBFGSConfig{LineSearch: optimizers.StrongWolfe})
+	require.NoError(t, err)
+	tn, err := New(g, m, ds, Config{Epochs: 15, BatchSize: 0, Optimizer: opt})
+	require.NoError(t, err)
+	defer tn.Close()
+	h, err := tn.Fit(context.Background(), ds, nil)
+	require.NoError(t, err)
+	require.Less(t, h.Epochs[14].TrainLoss, 0.05*h.Epochs[0].TrainLoss, "15 L-BFGS steps of up to 20 iterations")
+	require.Greater(t, h.Epochs[14].TrainAccuracy, 0.99)
+
+	_, err = New(g, m, ds, Config{Epochs: 1, Optimizer: opt, ClipNorm: 1})
+	require.ErrorContains(t, err, "clipping do not apply")
+}

@@ -318,6 +318,22 @@ func (t *Trainer) step(x, y *graph.Tensor, in map[string]*graph.Tensor, last boo
 		}
 		t.acc.mean(t.params)
 	}
+	if co, ok := t.cfg.Optimizer.(optimizers.ClosureOptimizer); ok {
+		// L-BFGS evaluates the objective again within a step: its first
+		// evaluation is the one just run (loss and gradients in place).
+		first := true
+		_, err := co.StepClosure(t.params, func() (float64, error) {
+			if first {
+				first = false
+				return l, nil
+			}
+			return t.prog.TrainStep(t.feeds)
+		})
+		if err == nil && t.ema != nil {
+			t.ema.update(t.params)
+		}
+		return l, err
+	}
 	if t.cfg.ClipValue > 0 {
 		if err := optimizers.ClipGradValue(t.params, t.cfg.ClipValue); err != nil {
 			return l, err

@@ -115,6 +115,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"train", "--data", "seq:recall", "--model", "linear"}, "needs --model transformer"},
 		{[]string{"train", "--data", "seq:recall", "--model", "transformer", "--positions", "rotary"}, `--positions "rotary" (want learned or sinusoidal)`},
 		{[]string{"train", "--norm-first"}, "--norm-first does not apply to --model mlp (it is for transformer)"},
+		{[]string{"train", "--optimizer", "lbfgs", "--clip-norm", "1"}, "--clip-norm does not apply to --optimizer lbfgs"},
 		{[]string{"train", "--data", "moons", "--model", "transformer"}, "needs sequence data"},
 		{[]string{"train", "--data", "moons", "--model", "mf"}, "--model mf needs ratings"},
 		{[]string{"train", "extra"}, `unexpected argument "extra"`},
@@ -148,6 +149,15 @@ func TestFlagsAfterPositional(t *testing.T) {
 	out, err := runCLI(t, "bench", "matmul", "--sizes", "32", "--time", "1ms")
 	require.NoError(t, err)
 	require.Equal(t, 2, strings.Count(out, "%\n"), "one size, two dtypes")
+}
+
+// L-BFGS through the CLI: full-batch, the tutorial's regression is solved
+// to rounding in a few steps.
+func TestTrainLBFGS(t *testing.T) {
+	out, err := runCLI(t, "train", "--data", "linreg", "--model", "linear", "--optimizer", "lbfgs", "--batch-size", "0",
+		"--epochs", "5", "--dtype", "float64")
+	require.NoError(t, err, out)
+	require.Less(t, number(t, out, "train loss"), 1e-10)
 }
 
 // The tutorial's linear regression, as in examples/linreg: gradient

@@ -240,6 +240,13 @@ func (r *recipe) check(cmd string) error {
 			return bad("--max-memory: %v", err)
 		}
 	}
+	if r.optimizer == "lbfgs" {
+		for _, f := range []string{"clip-norm", "clip-value", "accumulate"} {
+			if r.set[f] {
+				return bad("--%s does not apply to --optimizer lbfgs (it evaluates the loss again within a step)", f)
+			}
+		}
+	}
 	if _, err := optimizers.New(r.optimizer, r.hyper()); err != nil {
 		return bad("--optimizer %s: %v", r.optimizer, trimPkg(err))
 	}
