@@ -106,8 +106,9 @@ func TestOnlyLRMeansTorchDefaults(t *testing.T) {
 		{
 			name:   "sgd",
 			onlyLR: func() (optimizers.Optimizer, error) { return optimizers.NewSGD(optimizers.SGDConfig{LR: 0.01}) },
-			full: func() (optimizers.Optimizer, error) {
-				return optimizers.NewSGD(optimizers.SGDConfig{LR: 0.01})
+			full: func() (optimizers.Optimizer, error) { // torch.optim.SGD's defaults, spelled out
+				return optimizers.NewSGD(optimizers.SGDConfig{LR: 0.01, Momentum: optimizers.Zero(), Dampening: optimizers.Zero(),
+					WeightDecay: optimizers.Zero(), Nesterov: false, Maximize: false})
 			},
 			resolved: func(o optimizers.Optimizer) any { c, _ := o.(*optimizers.SGD).Config(0); return c },
 			wantFull: optimizers.SGDConfig{LR: 0.01},

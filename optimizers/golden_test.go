@@ -69,6 +69,16 @@ func replayGolden(t *testing.T, file string, asFloat32 bool) {
 	require.NoError(t, err)
 	var c goldenCase
 	require.NoError(t, json.Unmarshal(raw, &c))
+	// A case that replays nothing must not count as replayed.
+	require.Equal(t, "optimizer", c.Kind)
+	require.NotEmpty(t, c.Params, "a case without params")
+	require.NotEmpty(t, c.Steps, "a case without steps")
+	for k, st := range c.Steps {
+		for n := range c.Params {
+			require.Contains(t, st.Grads, n, "step %d: no grad for %q", k, n)
+			require.Contains(t, st.ParamsAfter, n, "step %d: no params_after for %q", k, n)
+		}
+	}
 	dt, err := graph.ParseDType(c.DType)
 	require.NoError(t, err)
 	if asFloat32 {

@@ -326,6 +326,22 @@ func TestAllFiniteSIMD(t *testing.T) {
 				if allFinite(x) != allFiniteGo(x) || allFinite(y) != allFiniteGo(y) {
 					t.Fatalf("%v n=%d: allFinite disagrees with allFiniteGo", l, n)
 				}
+				// All finite (mostly "false" answers above), then one NaN or
+				// infinity planted at each position in turn.
+				fillSpecial(rng, x, false)
+				fillSpecial(rng, y, false)
+				if !allFinite(x) || !allFinite(y) {
+					t.Fatalf("%v n=%d: finite values reported non-finite", l, n)
+				}
+				for i := range n {
+					for _, v := range []float64{math.NaN(), math.Inf(1), math.Inf(-1)} {
+						x[i], y[i] = v, float32(v)
+						if allFinite(x) || allFinite(y) {
+							t.Fatalf("%v n=%d: %v at %d not seen", l, n, v, i)
+						}
+					}
+					x[i], y[i] = 1, 1
+				}
 			}
 		})
 	}

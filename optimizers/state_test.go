@@ -53,6 +53,22 @@ func adagradCase(name string, c optimizers.AdagradConfig) optimizerCase {
 		func() (optimizers.Optimizer, error) { return optimizers.NewAdagrad(m) }}
 }
 
+func radamCase(name string, c optimizers.RAdamConfig) optimizerCase {
+	m := c
+	m.Maximize = true
+	return optimizerCase{name,
+		func() (optimizers.Optimizer, error) { return optimizers.NewRAdam(c) },
+		func() (optimizers.Optimizer, error) { return optimizers.NewRAdam(m) }}
+}
+
+func adamaxCase(name string, c optimizers.AdamaxConfig) optimizerCase {
+	m := c
+	m.Maximize = true
+	return optimizerCase{name,
+		func() (optimizers.Optimizer, error) { return optimizers.NewAdamax(c) },
+		func() (optimizers.Optimizer, error) { return optimizers.NewAdamax(m) }}
+}
+
 func withAdam(f func(*optimizers.AdamConfig)) optimizers.AdamConfig {
 	c := optimizers.AdamDefaults()
 	c.LR = 0.01
@@ -91,6 +107,13 @@ var resumeCases = func() []optimizerCase {
 		nadamCase("nadamw", optimizers.NAdamConfig{LR: 0.01, WeightDecay: 0.01, Decoupled: true}),
 		lionCase("lion", optimizers.LionConfig{LR: 1e-3}),
 		lionCase("lion_weight_decay", optimizers.LionConfig{LR: 1e-3, WeightDecay: 0.1, Beta1: 0.95, Beta2: 0.98}),
+		// RAdam's first five steps (rho_t <= 5) are un-rectified, the later
+		// ones rectified: the run cut after step 8 holds both.
+		radamCase("radam", optimizers.RAdamConfig{LR: 0.01}),
+		radamCase("radam_weight_decay", optimizers.RAdamConfig{LR: 0.01, WeightDecay: 0.01}),
+		radamCase("radam_decoupled", optimizers.RAdamConfig{LR: 0.01, WeightDecay: 0.01, Decoupled: true}),
+		adamaxCase("adamax", optimizers.AdamaxConfig{LR: 0.01}),
+		adamaxCase("adamax_weight_decay", optimizers.AdamaxConfig{LR: 0.01, WeightDecay: 0.01}),
 	}
 }()
 
