@@ -68,6 +68,7 @@ func args(cmd string) []string {
 var coveredElsewhere = map[string]string{
 	strings.Join(recallTransformer, " "): "TestDemoRecallTransformerVersusMLP",
 	strings.Join(recallMLP, " "):         "TestDemoRecallTransformerVersusMLP",
+	"bench optimizers --check-references --store store": ".ci/run's reference-check step (two minutes)",
 }
 
 // shortened are README commands too slow for the test suite (minutes): the
