@@ -82,6 +82,20 @@
 // graph (ErrBusy again). Compilation is serialised internally (gorgonia's
 // package state).
 //
+// # Threads
+//
+// Ops split their work over a persistent pool of worker goroutines
+// (internal/parallel): the matrix products by output tiles, convolutions
+// by images, elementwise ops, softmax, pooling, batch norm and the
+// optimizers' updates by ranges, above a size where the split pays.
+// SetThreads sets the number of threads (default: DESCENT_NUM_THREADS,
+// else GOMAXPROCS). Unlike PyTorch, the results are bit-identical for any
+// number of threads: every reduction is cut into chunks whose boundaries
+// depend only on the problem's size, its partial results combined in a
+// fixed order, and work that writes disjoint outputs computes each value
+// with the same instructions whoever runs it. A training run gives the same
+// weights with 1, 2 or 16 threads (bench/determinism_test.go checks it).
+//
 // # What we do not take from gorgonia
 //
 // gorgonia's TapeMachine frees every buffer on Reset, accumulates
