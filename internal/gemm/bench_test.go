@@ -9,8 +9,8 @@ import (
 	"gonum.org/v1/gonum/blas/gonum"
 )
 
-// Run with GOMAXPROCS=1 (gonum's Sgemm/Dgemm parallelise over GOMAXPROCS;
-// ours are single-threaded):
+// Run with GOMAXPROCS=1 for one thread (gonum's Sgemm/Dgemm and ours
+// parallelise over GOMAXPROCS; DESCENT_NUM_THREADS also sets ours):
 //
 //	GOMAXPROCS=1 go test -run '^$' -bench . -count 5 ./internal/gemm
 

@@ -126,3 +126,74 @@ func packNAVX512[T float](dst, src []T, ld, r0, c0, rows, cols, w int) {
 		}
 	}
 }
+
+// Matrix-vector kernels in gemv_amd64.s; see gen_gemv.go.
+
+//go:noescape
+func gemvNAVX512S(k, n int, x, b *float32, ldb int, y *float32)
+
+//go:noescape
+func gemvTAVX512S(k, n int, x, b *float32, ldb int, y *float32)
+
+//go:noescape
+func gemvNAVX512D(k, n int, x, b *float64, ldb int, y *float64)
+
+//go:noescape
+func gemvTAVX512D(k, n int, x, b *float64, ldb int, y *float64)
+
+//go:noescape
+func gemvNAVX2S(k, n int, x, b *float32, ldb int, y *float32)
+
+//go:noescape
+func gemvTAVX2S(k, n int, x, b *float32, ldb int, y *float32)
+
+//go:noescape
+func gemvNAVX2D(k, n int, x, b *float64, ldb int, y *float64)
+
+//go:noescape
+func gemvTAVX2D(k, n int, x, b *float64, ldb int, y *float64)
+
+// gemvAsm wraps the assembly kernels: it checks that b holds the k×n (or
+// n×k) matrix the kernel reads, so a wrong call panics instead of reading
+// past the slice. wide is the number of columns the axpy kernel leaves to
+// the caller modulo (1: none, AVX-512's masked tail).
+func gemvAsm[T float](kn, kt func(k, n int, x, b *T, ldb int, y *T), wide int) (
+	func(k, n int, x, b []T, ldb int, y []T) int, func(k, n int, x, b []T, ldb int, y []T)) {
+	axpy := func(k, n int, x, b []T, ldb int, y []T) int {
+		n -= n % wide
+		if n == 0 || k == 0 {
+			return 0
+		}
+		_, _, _ = x[k-1], b[(k-1)*ldb+n-1], y[n-1]
+		kn(k, n, &x[0], &b[0], ldb, &y[0])
+		return n
+	}
+	dot := func(k, n int, x, b []T, ldb int, y []T) {
+		if n == 0 || k == 0 {
+			clear(y[:n])
+			return
+		}
+		_, _, _ = x[k-1], b[(n-1)*ldb+k-1], y[n-1]
+		kt(k, n, &x[0], &b[0], ldb, &y[0])
+	}
+	return axpy, dot
+}
+
+func init() {
+	for _, kn := range sKernels {
+		switch kn.name {
+		case "avx512":
+			kn.gemvN, kn.gemvT = gemvAsm(gemvNAVX512S, gemvTAVX512S, 1)
+		case "avx2":
+			kn.gemvN, kn.gemvT = gemvAsm(gemvNAVX2S, gemvTAVX2S, 8)
+		}
+	}
+	for _, kn := range dKernels {
+		switch kn.name {
+		case "avx512":
+			kn.gemvN, kn.gemvT = gemvAsm(gemvNAVX512D, gemvTAVX512D, 1)
+		case "avx2":
+			kn.gemvN, kn.gemvT = gemvAsm(gemvNAVX2D, gemvTAVX2D, 4)
+		}
+	}
+}

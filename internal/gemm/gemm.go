@@ -5,6 +5,8 @@ import (
 	"math"
 	"sync"
 	"unsafe"
+
+	"github.com/descent-ml/descent/internal/parallel"
 )
 
 type float interface{ float32 | float64 }
@@ -20,6 +22,11 @@ type kernel[T float] struct {
 	fn         func(k int, a, b, c *T, ldc int, alpha, beta T)
 	// Packing routines (see pack.go); nil means the portable packN, packT.
 	packN, packT func(dst, src []T, ld, r0, c0, rows, cols, w int)
+	// Matrix-vector kernels of gemv (see gemv.go); nil means the portable
+	// ones. gemvN may leave the last columns to the caller: it returns how
+	// many it computed.
+	gemvN func(k, n int, x, b []T, ldb int, y []T) int
+	gemvT func(k, n int, x, b []T, ldb int, y []T)
 }
 
 // The kernels usable on this CPU, fastest first; set once by init.
@@ -114,23 +121,9 @@ func fits(rows, cols, ld, l int) bool {
 	return l >= (rows-1)*ld+cols
 }
 
-// workspace holds the packing buffers of one call; pooled so that steady
-// state allocates nothing.
+// workspace holds the packing buffers of one worker.
 type workspace[T float] struct {
 	a, b, t []T
-}
-
-var (
-	pool32 = sync.Pool{New: func() any { return new(workspace[float32]) }}
-	pool64 = sync.Pool{New: func() any { return new(workspace[float64]) }}
-)
-
-func poolFor[T float]() *sync.Pool {
-	var z T
-	if _, ok := any(z).(float32); ok {
-		return &pool32
-	}
-	return &pool64
 }
 
 // aligned returns s if it holds n elements, else a new 64-byte aligned slice.
@@ -156,14 +149,13 @@ func blocks(n, maxb, unit int) int {
 	return (b + unit - 1) / unit * unit
 }
 
-// gemm is the Goto/BLIS blocked algorithm; arguments are already checked.
-//
-//	for ic over m in mc blocks:              op(A) row panel
-//	  for pc over k in kc blocks:            pack op(A)[ic:, pc:] → ap (mr slivers)
-//	    for jc over n in nc blocks:          pack op(B)[pc:, jc:] → bp (nr slivers, L2)
-//	      for ir over mc in mr steps:        A sliver stays in L1
-//	        for jr over nc in nr steps:      B slivers stream from L2
-//	          micro-kernel on C[ic+ir:, jc+jr:]
+// gemm computes C = alpha*op(A)*op(B) + beta*C; arguments are already
+// checked. A product with one row or one column goes to gemv; a large one
+// is cut into pm×pn macro-tiles of C (tileGrid), computed in parallel, each
+// by the serial blocked algorithm (blocked) with its worker's packing
+// buffers. The tiles' edges fall on multiples of mr and nr and the k
+// blocking depends only on k, so every element of C is computed by the
+// same micro-kernel calls, in the same order, for any number of threads.
 func gemm[T float](kn *kernel[T], tA, tB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
 	if m == 0 || n == 0 {
 		return
@@ -172,6 +164,140 @@ func gemm[T float](kn *kernel[T], tA, tB bool, m, n, k int, alpha T, a []T, lda 
 		scale(m, n, beta, c, ldc)
 		return
 	}
+	if m == 1 || n == 1 {
+		gemv(kn, tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		return
+	}
+	pm, pn := tileGrid(kn.mr, kn.nr, m, n, k, parallel.Threads())
+	j := jobsFor[T]().get()
+	j.kn, j.tA, j.tB, j.m, j.n, j.k, j.alpha, j.beta = kn, tA, tB, m, n, k, alpha, beta
+	j.a, j.b, j.c, j.lda, j.ldb, j.ldc, j.pm, j.pn = a, b, c, lda, ldb, ldc, pm, pn
+	if len(j.ws) < pm*pn {
+		j.ws = append(j.ws, make([]workspace[T], pm*pn-len(j.ws))...)
+	}
+	parallel.Run(j, pm*pn, pm*pn)
+	j.a, j.b, j.c = nil, nil, nil // keep no reference to the caller's memory
+	jobsFor[T]().put(j)
+}
+
+// job is one call of gemm: its arguments, its grid and a workspace per
+// worker. Jobs are reused through a free list (see jobList).
+type job[T float] struct {
+	kn            *kernel[T]
+	tA, tB        bool
+	m, n, k       int
+	alpha, beta   T
+	a, b, c       []T
+	lda, ldb, ldc int
+	pm, pn        int
+	ws            []workspace[T]
+}
+
+// Do computes macro-tile ch of C: rows and columns cut into pm and pn
+// near-equal runs of whole mr×nr tiles.
+func (j *job[T]) Do(w, ch int) {
+	mr, nr := j.kn.mr, j.kn.nr
+	tm, tn := (j.m+mr-1)/mr, (j.n+nr-1)/nr
+	ci, cj := ch/j.pn, ch%j.pn
+	i0, i1 := min(tm*ci/j.pm*mr, j.m), min(tm*(ci+1)/j.pm*mr, j.m)
+	j0, j1 := min(tn*cj/j.pn*nr, j.n), min(tn*(cj+1)/j.pn*nr, j.n)
+	if i0 >= i1 || j0 >= j1 {
+		return
+	}
+	ao, bo := i0*j.lda, j0 // first element of the tile's op(A) rows, op(B) columns
+	if j.tA {
+		ao = i0
+	}
+	if j.tB {
+		bo = j0 * j.ldb
+	}
+	a, b := j.a[ao:], j.b[bo:]
+	blocked(j.kn, &j.ws[w], j.tA, j.tB, i1-i0, j1-j0, j.k, j.alpha, a, j.lda, b, j.ldb, j.beta, j.c[i0*j.ldc+j0:], j.ldc)
+}
+
+// minChunkFlops is the least work worth a worker of its own: about 15 µs
+// of one core, several times what waking a worker costs (see
+// internal/parallel's BenchmarkRun).
+const minChunkFlops = 2 << 20
+
+// packCost is the cost of packing one element of op(A) or op(B) in units
+// of one multiply-add of the micro-kernel (a panel of 12 rows of op(A) by
+// k costs about as much to pack as 12·packCost·k multiply-adds).
+const packCost = 8
+
+// tileGrid chooses the macro-tiles of a product: pm×pn tiles (at most threads,
+// each worth minChunkFlops) minimising the work of the largest one, its
+// multiply-adds plus the packing of its share of op(A) and op(B) (a tile
+// packs its rows of op(A) and its columns of op(B) itself: cutting m
+// repacks op(B), cutting n repacks op(A)).
+func tileGrid(mr, nr, m, n, k, threads int) (pm, pn int) {
+	flops := 2 * float64(m) * float64(n) * float64(k)
+	w := min(threads, int(flops/minChunkFlops))
+	if w <= 1 {
+		return 1, 1
+	}
+	tm, tn := (m+mr-1)/mr, (n+nr-1)/nr
+	pm, pn = 1, 1
+	best := -1
+	for a := 1; a <= min(w, tm); a++ {
+		for b := 1; a*b <= w && b <= tn; b++ {
+			rows, cols := (tm+a-1)/a*mr, (tn+b-1)/b*nr
+			cost := rows*cols + packCost*(rows+cols)
+			if best < 0 || cost < best {
+				best, pm, pn = cost, a, b
+			}
+		}
+	}
+	return pm, pn
+}
+
+// freeList is a free list of jobs (not a sync.Pool, which the garbage
+// collector empties: a training step must not allocate after a GC).
+type freeList[E any] struct {
+	mu   sync.Mutex
+	free []*E
+}
+
+func (l *freeList[E]) get() *E {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if n := len(l.free); n > 0 {
+		j := l.free[n-1]
+		l.free = l.free[:n-1]
+		return j
+	}
+	return new(E)
+}
+
+func (l *freeList[E]) put(j *E) {
+	l.mu.Lock()
+	l.free = append(l.free, j)
+	l.mu.Unlock()
+}
+
+var (
+	jobs32 freeList[job[float32]]
+	jobs64 freeList[job[float64]]
+)
+
+func jobsFor[T float]() *freeList[job[T]] {
+	var z T
+	if _, ok := any(z).(float32); ok {
+		return any(&jobs32).(*freeList[job[T]])
+	}
+	return any(&jobs64).(*freeList[job[T]])
+}
+
+// blocked is the Goto/BLIS blocked algorithm on one thread, with the
+// packing buffers of ws.
+//
+//	for ic over m in mc blocks:              op(A) row panel
+//	  for pc over k in kc blocks:            pack op(A)[ic:, pc:] → ap (mr slivers)
+//	    for jc over n in nc blocks:          pack op(B)[pc:, jc:] → bp (nr slivers, L2)
+//	      for ir over mc in mr steps:        A sliver stays in L1
+//	        for jr over nc in nr steps:      B slivers stream from L2
+//	          micro-kernel on C[ic+ir:, jc+jr:]
+func blocked[T float](kn *kernel[T], ws *workspace[T], tA, tB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
 	mr, nr := kn.mr, kn.nr
 	pN, pT := kn.packN, kn.packT
 	if pN == nil {
@@ -184,13 +310,10 @@ func gemm[T float](kn *kernel[T], tA, tB bool, m, n, k int, alpha T, a []T, lda 
 	mc := blocks(m, kn.mc, mr)
 	nc := blocks(n, kn.nc, nr)
 
-	pool := poolFor[T]()
-	ws := pool.Get().(*workspace[T])
 	ws.a = aligned(ws.a, mc*kc)
 	ws.b = aligned(ws.b, kc*nc)
 	ws.t = aligned(ws.t, mr*nr)
 	ap, bp, t := ws.a, ws.b, ws.t
-
 	for ic := 0; ic < m; ic += mc {
 		mb := min(mc, m-ic)
 		for pc := 0; pc < k; pc += kc {
@@ -241,7 +364,6 @@ func gemm[T float](kn *kernel[T], tA, tB bool, m, n, k int, alpha T, a []T, lda 
 			}
 		}
 	}
-	pool.Put(ws)
 }
 
 // scale computes C = beta*C; beta == 0 zeroes C.

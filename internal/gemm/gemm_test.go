@@ -295,10 +295,7 @@ func TestCheck(t *testing.T) {
 }
 
 func TestNoAllocs(t *testing.T) {
-	if raceEnabled {
-		t.Skip("sync.Pool drops items under -race")
-	}
-	for _, s := range mlpShapes {
+	for _, s := range append(mlpShapes, gemvShapes...) {
 		ar, ac := s.m, s.k
 		if s.tA {
 			ar, ac = ac, ar

@@ -1,0 +1,120 @@
+package gemm
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/descent-ml/descent/internal/parallel"
+)
+
+// gemvShapes are products with one row or one column: batch-1 inference
+// of the MLP (x·W), its backward products at batch 1, and matrices wide
+// enough to be split over threads.
+var gemvShapes = []struct {
+	name    string
+	tA, tB  bool
+	m, n, k int
+}{
+	{"fwd1/b1", false, false, 1, 256, 784},
+	{"fwd3/b1", false, false, 1, 10, 128},
+	{"dX1/b1", false, true, 1, 784, 256},
+	{"col", false, false, 1000, 1, 300},
+	{"colT", true, true, 700, 1, 513},
+	{"wide", true, false, 1, 1500, 200},
+	{"wideT", false, true, 1, 1100, 333},
+}
+
+// TestGEMVLarge checks the GEMV path against naive on products large
+// enough to be cut into several chunks, with every alpha and beta, for
+// every kernel.
+func TestGEMVLarge(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 5))
+	for _, s := range gemvShapes {
+		for i, ab := range alphaBetas {
+			tc := caseT{tA: s.tA, tB: s.tB, m: s.m, n: s.n, k: s.k, alpha: ab[0], beta: ab[1], pad: i % 2 * 3}
+			for _, kn := range sKernels {
+				run(t, kn, tc, rng)
+			}
+			for _, kn := range dKernels {
+				run(t, kn, tc, rng)
+			}
+		}
+	}
+}
+
+// TestThreadsSameBits checks that every kernel gives bit-identical C for
+// 1, 2, 3 and 5 threads (macro-tiles, GEMV chunks), on products of every
+// orientation, with beta != 0 so that C's old value is involved.
+func TestThreadsSameBits(t *testing.T) {
+	defer parallel.SetThreads(0)
+	shapes := []shape{{300, 200, 150}, {128, 256, 784}, {784, 256, 128}, {97, 1000, 61}, {1, 900, 400}, {900, 1, 400}, {37, 45, 61}}
+	for _, kn := range sKernels {
+		for _, s := range shapes {
+			for _, tA := range []bool{false, true} {
+				for _, tB := range []bool{false, true} {
+					sameBits(t, kn, tA, tB, s)
+				}
+			}
+		}
+	}
+	for _, kn := range dKernels {
+		sameBits(t, kn, false, true, shape{200, 300, 100})
+		sameBits(t, kn, true, false, shape{1, 700, 300})
+	}
+}
+
+func sameBits[T float](t *testing.T, kn *kernel[T], tA, tB bool, s shape) {
+	t.Helper()
+	rng := rand.New(rand.NewPCG(uint64(s.m), uint64(s.n)))
+	lda, ldb := s.k, s.n
+	if tA {
+		lda = s.m
+	}
+	if tB {
+		ldb = s.k
+	}
+	a, b, c0 := randSlice[T](s.m*s.k, rng), randSlice[T](s.k*s.n, rng), randSlice[T](s.m*s.n, rng)
+	var want []T
+	for _, th := range []int{1, 2, 3, 5} {
+		require.NoError(t, parallel.SetThreads(th))
+		c := append([]T(nil), c0...)
+		gemm(kn, tA, tB, s.m, s.n, s.k, 0.7, a, lda, b, ldb, -0.3, c, s.n)
+		if want == nil {
+			want = c
+			continue
+		}
+		for i := range c {
+			if math.Float64bits(float64(c[i])) != math.Float64bits(float64(want[i])) {
+				require.Failf(t, "bits differ", "%s %v tA=%v tB=%v: %d threads: C[%d] = %v, 1 thread: %v", kn.name, s, tA, tB, th, i, c[i], want[i])
+			}
+		}
+	}
+}
+
+func TestTileGrid(t *testing.T) {
+	for _, tc := range []struct {
+		m, n, k, threads int
+		pm, pn           int
+	}{
+		{128, 256, 784, 2, 1, 2}, // split n: each half packs all of op(A) (128 rows) and half of op(B)
+		{784, 256, 128, 2, 2, 1}, // split m: op(A) is the larger operand
+		{512, 512, 512, 2, 1, 2}, // 43 row slivers split unevenly, 16 column slivers evenly
+		{128, 10, 128, 2, 1, 1},  // too small to pay
+		{1024, 1024, 1024, 1, 1, 1},
+	} {
+		pm, pn := tileGrid(12, 32, tc.m, tc.n, tc.k, tc.threads)
+		require.Equal(t, [2]int{tc.pm, tc.pn}, [2]int{pm, pn}, "%+v", tc)
+	}
+	for _, th := range []int{2, 3, 4, 7, 16} {
+		for _, s := range []shape{{1024, 1024, 1024}, {128, 784, 256}, {25, 33, 1000}} {
+			pm, pn := tileGrid(12, 32, s.m, s.n, s.k, th)
+			require.LessOrEqual(t, pm*pn, th, fmt.Sprint(s, th))
+			require.LessOrEqual(t, pm, (s.m+11)/12)
+			require.LessOrEqual(t, pn, (s.n+31)/32)
+		}
+	}
+}
