@@ -113,11 +113,10 @@ func (c *Conv2D) Params() []*graph.Param {
 type conv struct {
 	stride, pad HW
 	bias        bool
-	group       int     // images per matrix product; 0 selects groupSize's choice
-	col         scratch // column matrix and output of a group of images
-	ybuf        scratch // transposed output of a group (forwardTransposed)
-	wb          scratch // the weights with the bias as an extra column
-	padBuf      padBuf
+	group       int           // images per matrix product; 0 selects groupSize's choice
+	ws          []convScratch // per worker
+	wb          scratch       // the weights with the bias as an extra column
+	task        any           // *convFwd[T], reused
 }
 
 func (o *conv) String() string { return fmt.Sprintf("Conv2D(stride %v, pad %v)", o.stride, o.pad) }
@@ -204,9 +203,9 @@ func (o *conv) Backward(b *graph.Builder, in []*graph.Sym, _, grad *graph.Sym) (
 type convGradX struct {
 	g     geom
 	x     graph.Shape
-	group int     // images per matrix product; 0 selects groupSize's choice
-	col   scratch // output gradient and column-matrix gradient of a group of images
-	acc   scratch // one padded plane of col2im
+	group int           // images per matrix product; 0 selects groupSize's choice
+	ws    []convScratch // per worker
+	task  any           // *convGradXTask[T], reused
 }
 
 func (o *convGradX) String() string { return "Conv2DGradX" }
@@ -238,12 +237,12 @@ func (o *convGradX) Forward(_ *graph.Context, out *graph.Tensor, in []*graph.Ten
 type convGradW struct {
 	g     geom
 	w     graph.Shape
-	group int     // images per matrix product; 0 selects one
-	bias  bool    // compute db too
-	col   scratch // column matrix and output gradient of a group of images
-	pad   padBuf
-	acc   scratch // the products' result: dW or dWᵀ with db as an extra column or row
+	group int           // images per matrix product; 0 selects one
+	bias  bool          // compute db too
+	ws    []convScratch // per worker
+	parts scratch       // a partial dW (or dWᵀ, with db as an extra column or row) per chunk of images
 	db    scratch
+	task  any  // *convGradWTask[T], reused
 	hasDB bool // the last run left db in db
 }
 

@@ -293,3 +293,48 @@ func TestConvKernelsDoNotAllocate(t *testing.T) {
 func geomFor(x, w []int, stride, pad HW) geom {
 	return newGeom(x[1], x[2], x[3], HW{w[2], w[3]}, stride, pad)
 }
+
+// TestConvThreadsSameBits runs the convolution's three kernels with 1, 2
+// and 3 threads (images split over workers, dW's fixed chunks) and
+// requires bit-identical outputs.
+func TestConvThreadsSameBits(t *testing.T) {
+	defer graph.SetThreads(0)
+	xs, ws := []int{37, 3, 9, 9}, []int{5, 3, 3, 3}
+	g := geomFor(xs, ws, Both(1), Both(1))
+	x := randValues(1, -1, 1, 37*3*81)
+	w := randValues(2, -1, 1, 5*3*9)
+	b := randValues(4, -1, 1, 5)
+	dy := randValues(3, -1, 1, 37*5*81)
+	xt, _ := graph.FromFloat64(x, xs...)
+	wt, _ := graph.FromFloat64(w, ws...)
+	bt, _ := graph.FromFloat64(b, 5)
+	dyt, _ := graph.FromFloat64(dy, 37, 5, 9, 9)
+	var want [][]float64
+	for _, th := range []int{1, 2, 3} {
+		require.NoError(t, graph.SetThreads(th))
+		f := (&conv{stride: Both(1), pad: Both(1), bias: true}).Lower(graph.Train)
+		gx := &convGradX{g: g, x: graph.Shape(xs)}
+		gw := &convGradW{g: g, w: graph.Shape(ws), bias: true}
+		gb := &convGradB{w: gw}
+		yt, _ := graph.FromFloat64(make([]float64, len(dy)), 37, 5, 9, 9)
+		dxt, _ := graph.FromFloat64(make([]float64, len(x)), xs...)
+		dwt, _ := graph.FromFloat64(make([]float64, len(w)), ws...)
+		dbt, _ := graph.FromFloat64(make([]float64, len(b)), 5)
+		require.NoError(t, f.Forward(nil, yt, []*graph.Tensor{xt, wt, bt}))
+		require.NoError(t, gx.Forward(nil, dxt, []*graph.Tensor{dyt, wt}))
+		require.NoError(t, gw.Forward(nil, dwt, []*graph.Tensor{xt, dyt}))
+		require.NoError(t, gb.Forward(nil, dbt, []*graph.Tensor{dyt, dwt}))
+		var got [][]float64
+		for _, out := range []*graph.Tensor{yt, dxt, dwt, dbt} {
+			v, _ := graph.Floats[float64](out)
+			got = append(got, v)
+		}
+		if want == nil {
+			want = got
+			continue
+		}
+		for i, name := range []string{"y", "dx", "dw", "db"} {
+			require.Equal(t, want[i], got[i], "%s with %d threads", name, th)
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"unsafe"
 
 	"github.com/descent-ml/descent/internal/blas"
+	"github.com/descent-ml/descent/internal/parallel"
 )
 
 // The convolution's kernels: im2col (im2col.go) and matrix products
@@ -23,6 +24,15 @@ import (
 // the pixels, the products' k: grouping saves no padding there, only
 // costs the gather, so dW takes one image per product and accumulates
 // (beta = 1).
+//
+// Threads: the forward pass and dx split the groups of images over
+// internal/parallel's workers, each with its own scratch (convScratch);
+// their outputs are disjoint. dW is a sum over the images: it is cut into
+// a fixed number of chunks of images (dwChunks, fewer for small batches),
+// each summed into a partial of its own, and the partials are added in
+// chunk order, so dW has the same bits for any number of threads. A
+// product inside a chunk runs on its worker (the pool is busy); with a
+// single group (batch 1) the product itself is split.
 //
 // The bias rides in the forward product as an extra column of W and a
 // row of ones of the column matrix (K+1): no pass over Y to add it; the
@@ -74,8 +84,45 @@ func groupBufs[T Float](s *scratch, g geom, gs, rows, O int) (col, obuf []T) {
 	return col, obuf
 }
 
+// convScratch is one worker's scratch: the column matrix and output (or
+// output gradient) buffer of a group of images, the transposed output of
+// a group, im2col's padded plane and col2im's padded accumulator.
+type convScratch struct {
+	col, ybuf, acc scratch
+	pad            padBuf
+}
+
+// workerScratch returns n workers' scratch, growing *ws (once).
+func workerScratch(ws *[]convScratch, n int) []convScratch {
+	if len(*ws) < n {
+		*ws = append(*ws, make([]convScratch, n-len(*ws))...)
+	}
+	return (*ws)[:n]
+}
+
+// taskOf returns the task *t holds, creating it on first use (a compiled
+// program's op instance runs one element type).
+func taskOf[P any](t *any) *P {
+	if p, ok := (*t).(*P); ok {
+		return p
+	}
+	p := new(P)
+	*t = p
+	return p
+}
+
+// convFwd is the forward pass over groups of images, a group per chunk
+// (groups write disjoint outputs).
+type convFwd[T Float] struct {
+	o               *conv
+	y, x, wb, b     []T
+	N, O, K, kb, gs int
+	g               geom
+	direct, trans   bool
+}
+
 func convForwardKernel[T Float](o *conv, y, x, w, b []T, N, O int, g geom) {
-	K, P, X := g.k(), g.out(), g.c*g.in()
+	K := g.k()
 	gs := groupSize[T](g, N, o.group)
 	direct := g.identity() && gs == 1
 	kb, wb := K, w
@@ -86,42 +133,53 @@ func convForwardKernel[T Float](o *conv, y, x, w, b []T, N, O int, g geom) {
 			wb[oc*kb+K] = v
 		}
 	}
-	col, ybuf := groupBufs[T](&o.col, g, gs, kb, O)
-	trans := !direct && forwardTransposed(K, O, gs*P)
-	if trans {
-		ybuf = buf[T](&o.ybuf, gs*P*O)
+	groups := (N + gs - 1) / gs
+	workers := parallel.Workers(groups)
+	workerScratch(&o.ws, workers)
+	t := taskOf[convFwd[T]](&o.task)
+	*t = convFwd[T]{o: o, y: y, x: x, wb: wb, b: b, N: N, O: O, K: K, kb: kb, gs: gs, g: g,
+		direct: direct, trans: !direct && forwardTransposed(K, O, gs*g.out())}
+	parallel.Run(t, groups, workers)
+	*t = convFwd[T]{}
+}
+
+func (t *convFwd[T]) Do(w, grp int) {
+	s, g, O, kb := &t.o.ws[w], t.g, t.O, t.kb
+	P, X := g.out(), g.c*g.in()
+	col, ybuf := groupBufs[T](&s.col, g, t.gs, kb, O)
+	if t.trans {
+		ybuf = buf[T](&s.ybuf, t.gs*P*O)
 	}
-	pad := padPlane[T](&o.padBuf, g)
-	for n0 := 0; n0 < N; n0 += gs {
-		m := min(gs, N-n0)
-		ld := m * P
-		src, yn := x[n0*X:][:m*X], y[n0*O*P:][:m*O*P]
-		if !direct {
-			for i := range m {
-				im2col(col[i*P:], ld, x[(n0+i)*X:][:X], g, pad)
-			}
-			if kb > K {
-				fill(col[K*ld:][:ld], 1)
-			}
-			src = col
+	pad := padPlane[T](&s.pad, g)
+	n0 := grp * t.gs
+	m := min(t.gs, t.N-n0)
+	ld := m * P
+	src, yn := t.x[n0*X:][:m*X], t.y[n0*O*P:][:m*O*P]
+	if !t.direct {
+		for i := range m {
+			im2col(col[i*P:], ld, t.x[(n0+i)*X:][:X], g, pad)
 		}
-		switch {
-		case trans:
-			blas.Gemm(true, true, ld, O, kb, 1, src, ld, wb, kb, 0, ybuf, O)
-			for i := range m {
-				transpose(yn[i*O*P:][:O*P], ybuf[i*P*O:][:P*O], P, O)
-			}
-		case m == 1:
-			blas.Gemm(false, false, O, P, kb, 1, wb, kb, src, P, 0, yn, P)
-			if direct && b != nil {
-				for oc, v := range b {
-					addConst(yn[oc*P:][:P], v)
-				}
-			}
-		default:
-			blas.Gemm(false, false, O, ld, kb, 1, wb, kb, src, ld, 0, ybuf, ld)
-			scatter(yn, ybuf, m, O, P)
+		if kb > t.K {
+			fill(col[t.K*ld:][:ld], 1)
 		}
+		src = col
+	}
+	switch {
+	case t.trans:
+		blas.Gemm(true, true, ld, O, kb, 1, src, ld, t.wb, kb, 0, ybuf, O)
+		for i := range m {
+			transpose(yn[i*O*P:][:O*P], ybuf[i*P*O:][:P*O], P, O)
+		}
+	case m == 1:
+		blas.Gemm(false, false, O, P, kb, 1, t.wb, kb, src, P, 0, yn, P)
+		if t.direct && t.b != nil {
+			for oc, v := range t.b {
+				addConst(yn[oc*P:][:P], v)
+			}
+		}
+	default:
+		blas.Gemm(false, false, O, ld, kb, 1, t.wb, kb, src, ld, 0, ybuf, ld)
+		scatter(yn, ybuf, m, O, P)
 	}
 }
 
@@ -135,33 +193,71 @@ func forwardTransposed(K, O, cols int) bool {
 	return K >= 256 && 10*tiles(cols, O) <= 9*tiles(O, cols)
 }
 
+// convGradXTask computes dx over groups of images, a group per chunk.
+type convGradXTask[T Float] struct {
+	o         *convGradX
+	dx, dy, w []T
+	N, O, gs  int
+	direct    bool
+}
+
 func convGradXKernel[T Float](o *convGradX, dx, dy, w []T, O int) {
 	g := o.g
-	N, K, P, X := o.x[0], g.k(), g.out(), g.c*g.in()
+	N := o.x[0]
 	gs := groupSize[T](g, N, o.group)
-	direct := g.identity() && gs == 1
-	col, dybuf := groupBufs[T](&o.col, g, gs, K, O)
+	groups := (N + gs - 1) / gs
+	workers := parallel.Workers(groups)
+	workerScratch(&o.ws, workers)
+	t := taskOf[convGradXTask[T]](&o.task)
+	*t = convGradXTask[T]{o: o, dx: dx, dy: dy, w: w, N: N, O: O, gs: gs, direct: g.identity() && gs == 1}
+	parallel.Run(t, groups, workers)
+	*t = convGradXTask[T]{}
+}
+
+func (t *convGradXTask[T]) Do(w, grp int) {
+	s, g, O := &t.o.ws[w], t.o.g, t.O
+	K, P, X := g.k(), g.out(), g.c*g.in()
+	col, dybuf := groupBufs[T](&s.col, g, t.gs, K, O)
 	var acc []T
 	if g.padded() > 0 {
-		acc = buf[T](&o.acc, g.padded())
+		acc = buf[T](&s.acc, g.padded())
 	}
-	for n0 := 0; n0 < N; n0 += gs {
-		m := min(gs, N-n0)
-		ld := m * P
-		src := dy[n0*O*P:][:m*O*P]
-		if m > 1 {
-			gather(dybuf, src, m, O, P)
-			src = dybuf
-		}
-		if direct {
-			blas.Gemm(true, false, K, P, O, 1, w, K, src, P, 0, dx[n0*X:][:X], P)
-			continue
-		}
-		blas.Gemm(true, false, K, ld, O, 1, w, K, src, ld, 0, col, ld)
-		for i := range m {
-			col2im(dx[(n0+i)*X:][:X], col[i*P:], ld, g, acc)
-		}
+	n0 := grp * t.gs
+	m := min(t.gs, t.N-n0)
+	ld := m * P
+	src := t.dy[n0*O*P:][:m*O*P]
+	if m > 1 {
+		gather(dybuf, src, m, O, P)
+		src = dybuf
 	}
+	if t.direct {
+		blas.Gemm(true, false, K, P, O, 1, t.w, K, src, P, 0, t.dx[n0*X:][:X], P)
+		return
+	}
+	blas.Gemm(true, false, K, ld, O, 1, t.w, K, src, ld, 0, col, ld)
+	for i := range m {
+		col2im(t.dx[(n0+i)*X:][:X], col[i*P:], ld, g, acc)
+	}
+}
+
+// dwChunks is the number of chunks dW's sum over the images is cut into
+// (fewer for fewer images): a fixed partition, so dW has the same bits
+// for any number of threads. Each chunk sums its images into a partial dW
+// of its own; the partials are added in chunk order.
+const dwChunks = 16
+
+// dwImages returns the images per chunk of dW's sum over n images.
+func dwImages(n int) int { return max(1, (n+dwChunks-1)/dwChunks) }
+
+// convGradWTask sums dW (dWᵀ when trans; with db as an extra column or
+// row when kb > K) over a chunk of images into the chunk's partial.
+type convGradWTask[T Float] struct {
+	o            *convGradW
+	x, dy, parts []T
+	N, O, kb, gs int
+	per          int // images per chunk
+	direct       bool
+	trans        bool
 }
 
 // convGradWKernel computes dW, and db with it when o.bias and the column
@@ -170,7 +266,7 @@ func convGradXKernel[T Float](o *convGradX, dx, dy, w []T, O int) {
 // fits the same tiles as K on MNIST's layers (26 and 801 rows).
 func convGradWKernel[T Float](o *convGradW, dw, x, dy []T, N int) {
 	g := o.g
-	O, K, P, X := o.w[0], g.k(), g.out(), g.c*g.in()
+	O, K := o.w[0], g.k()
 	gs := max(1, min(o.group, N)) // one image per product unless fixed
 	direct := g.identity() && gs == 1
 	kb := K
@@ -178,41 +274,23 @@ func convGradWKernel[T Float](o *convGradW, dw, x, dy []T, N int) {
 		kb = K + 1
 	}
 	o.hasDB = kb > K
-	col, dybuf := groupBufs[T](&o.col, g, gs, kb, O)
-	pad := padPlane[T](&o.pad, g)
 	trans := tiles(kb, O) <= tiles(O, kb)
-	acc := dw // [O, kb], or [kb, O] when trans
-	if trans || kb > K {
-		acc = buf[T](&o.acc, kb*O)
-	}
-	var beta T
-	for n0 := 0; n0 < N; n0 += gs {
-		m := min(gs, N-n0)
-		ld := m * P
-		src, dyn := x[n0*X:][:m*X], dy[n0*O*P:][:m*O*P]
-		if !direct {
-			for i := range m {
-				im2col(col[i*P:], ld, x[(n0+i)*X:][:X], g, pad)
-			}
-			if kb > K {
-				fill(col[K*ld:][:ld], 1)
-			}
-			src = col
-		}
-		if m > 1 {
-			gather(dybuf, dyn, m, O, P)
-			dyn = dybuf
-		}
-		if trans {
-			blas.Gemm(false, true, kb, O, ld, 1, src, ld, dyn, ld, beta, acc, O)
-		} else {
-			blas.Gemm(false, true, O, kb, ld, 1, dyn, ld, src, ld, beta, acc, kb)
-		}
-		beta = 1
-	}
+	per := dwImages(N)
+	chunks := (N + per - 1) / per
+	workers := parallel.Workers(chunks)
+	workerScratch(&o.ws, workers)
+	// One partial per chunk; the first is the result itself.
+	size := kb * O
+	parts := buf[T](&o.parts, max(chunks, 1)*size)
+	t := taskOf[convGradWTask[T]](&o.task)
+	*t = convGradWTask[T]{o: o, x: x, dy: dy, parts: parts, N: N, O: O, kb: kb, gs: gs, per: per, direct: direct, trans: trans}
+	parallel.Run(t, chunks, workers)
+	*t = convGradWTask[T]{}
+	acc := parts[:size] // [O, kb], or [kb, O] when trans
 	if N == 0 {
 		clear(acc)
 	}
+	sumParts(acc, parts, chunks)
 	var db []T
 	if kb > K {
 		db = buf[T](&o.db, O)
@@ -226,6 +304,79 @@ func convGradWKernel[T Float](o *convGradW, dw, x, dy []T, N int) {
 			copy(dw[oc*K:][:K], acc[oc*kb:][:K])
 			db[oc] = acc[oc*kb+K]
 		}
+	default:
+		copy(dw, acc)
+	}
+}
+
+func (t *convGradWTask[T]) Do(w, ch int) {
+	s, g, O, kb := &t.o.ws[w], t.o.g, t.O, t.kb
+	K, P, X := g.k(), g.out(), g.c*g.in()
+	size := kb * O
+	acc := t.parts[ch*size:][:size]
+	col, dybuf := groupBufs[T](&s.col, g, t.gs, kb, O)
+	pad := padPlane[T](&s.pad, g)
+	var beta T
+	end := min(t.N, (ch+1)*t.per)
+	for n0 := ch * t.per; n0 < end; n0 += t.gs {
+		m := min(t.gs, end-n0)
+		ld := m * P
+		src, dyn := t.x[n0*X:][:m*X], t.dy[n0*O*P:][:m*O*P]
+		if !t.direct {
+			for i := range m {
+				im2col(col[i*P:], ld, t.x[(n0+i)*X:][:X], g, pad)
+			}
+			if kb > K {
+				fill(col[K*ld:][:ld], 1)
+			}
+			src = col
+		}
+		if m > 1 {
+			gather(dybuf, dyn, m, O, P)
+			dyn = dybuf
+		}
+		if t.trans {
+			blas.Gemm(false, true, kb, O, ld, 1, src, ld, dyn, ld, beta, acc, O)
+		} else {
+			blas.Gemm(false, true, O, kb, ld, 1, dyn, ld, src, ld, beta, acc, kb)
+		}
+		beta = 1
+	}
+}
+
+// sumArgs is sumParts' work: acc = Σ_c parts[c], c in order.
+type sumArgs[T Float] struct {
+	acc, parts []T
+	chunks     int
+}
+
+func sumPartsRange[T Float](a *sumArgs[T], lo, hi int) {
+	size := len(a.acc)
+	acc := a.acc[lo:hi]
+	for c := 1; c < a.chunks; c++ {
+		for i, v := range a.parts[c*size+lo : c*size+hi] {
+			acc[i] += v
+		}
+	}
+}
+
+var (
+	sumLoop32 parallel.Loop[sumArgs[float32]]
+	sumLoop64 parallel.Loop[sumArgs[float64]]
+)
+
+// sumParts adds parts[1..chunks) (each len(acc) long, after parts[0] =
+// acc) into acc, chunk by chunk in order, split over threads by elements.
+func sumParts[T Float](acc, parts []T, chunks int) {
+	if chunks <= 1 {
+		return
+	}
+	const grain = 8192
+	switch a := any(acc).(type) {
+	case []float32:
+		sumLoop32.For(len(a), grain, sumArgs[float32]{a, any(parts).([]float32), chunks}, sumPartsRange[float32])
+	case []float64:
+		sumLoop64.For(len(a), grain, sumArgs[float64]{a, any(parts).([]float64), chunks}, sumPartsRange[float64])
 	}
 }
 
