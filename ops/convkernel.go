@@ -38,6 +38,10 @@ import (
 // row of ones of the column matrix (K+1): no pass over Y to add it; the
 // same row of ones gives db in dW's product (convGradWKernel).
 //
+// The weights are packed once per call for the micro-kernel
+// (blas.Packed), not once per product: the forward pass and dx multiply
+// the same W with every group's columns.
+//
 // The products are oriented to cut fewer padded micro-tiles (see tiles):
 // dW as dWᵀ [K, O], transposed at the end; the forward product as Yᵀ
 // when that pays for transposing Y (forwardTransposed).
@@ -115,7 +119,8 @@ func taskOf[P any](t *any) *P {
 // (groups write disjoint outputs).
 type convFwd[T Float] struct {
 	o               *conv
-	y, x, wb, b     []T
+	y, x, b         []T
+	pw              blas.Packed[T] // the weights (with the bias column), packed once per call
 	N, O, K, kb, gs int
 	g               geom
 	direct, trans   bool
@@ -137,10 +142,15 @@ func convForwardKernel[T Float](o *conv, y, x, w, b []T, N, O int, g geom) {
 	workers := parallel.Workers(groups)
 	workerScratch(&o.ws, workers)
 	t := taskOf[convFwd[T]](&o.task)
-	*t = convFwd[T]{o: o, y: y, x: x, wb: wb, b: b, N: N, O: O, K: K, kb: kb, gs: gs, g: g,
-		direct: direct, trans: !direct && forwardTransposed(K, O, gs*g.out())}
+	t.o, t.y, t.x, t.b, t.N, t.O, t.K, t.kb, t.gs, t.g = o, y, x, b, N, O, K, kb, gs, g
+	t.direct, t.trans = direct, !direct && forwardTransposed(K, O, gs*g.out())
+	if t.trans {
+		t.pw.PackB(true, kb, O, wb, kb) // op(B) = Wᵀ
+	} else {
+		t.pw.PackA(false, O, kb, wb, kb) // op(A) = W
+	}
 	parallel.Run(t, groups, workers)
-	*t = convFwd[T]{}
+	t.y, t.x, t.b = nil, nil, nil
 }
 
 func (t *convFwd[T]) Do(w, grp int) {
@@ -166,19 +176,19 @@ func (t *convFwd[T]) Do(w, grp int) {
 	}
 	switch {
 	case t.trans:
-		blas.Gemm(true, true, ld, O, kb, 1, src, ld, t.wb, kb, 0, ybuf, O)
+		blas.GemmPackedB(true, ld, 1, src, ld, &t.pw, 0, ybuf, O)
 		for i := range m {
 			transpose(yn[i*O*P:][:O*P], ybuf[i*P*O:][:P*O], P, O)
 		}
 	case m == 1:
-		blas.Gemm(false, false, O, P, kb, 1, t.wb, kb, src, P, 0, yn, P)
+		blas.GemmPackedA(&t.pw, false, P, 1, src, P, 0, yn, P)
 		if t.direct && t.b != nil {
 			for oc, v := range t.b {
 				addConst(yn[oc*P:][:P], v)
 			}
 		}
 	default:
-		blas.Gemm(false, false, O, ld, kb, 1, t.wb, kb, src, ld, 0, ybuf, ld)
+		blas.GemmPackedA(&t.pw, false, ld, 1, src, ld, 0, ybuf, ld)
 		scatter(yn, ybuf, m, O, P)
 	}
 }
@@ -195,10 +205,11 @@ func forwardTransposed(K, O, cols int) bool {
 
 // convGradXTask computes dx over groups of images, a group per chunk.
 type convGradXTask[T Float] struct {
-	o         *convGradX
-	dx, dy, w []T
-	N, O, gs  int
-	direct    bool
+	o        *convGradX
+	dx, dy   []T
+	pw       blas.Packed[T] // Wᵀ, packed once per call
+	N, O, gs int
+	direct   bool
 }
 
 func convGradXKernel[T Float](o *convGradX, dx, dy, w []T, O int) {
@@ -209,9 +220,10 @@ func convGradXKernel[T Float](o *convGradX, dx, dy, w []T, O int) {
 	workers := parallel.Workers(groups)
 	workerScratch(&o.ws, workers)
 	t := taskOf[convGradXTask[T]](&o.task)
-	*t = convGradXTask[T]{o: o, dx: dx, dy: dy, w: w, N: N, O: O, gs: gs, direct: g.identity() && gs == 1}
+	t.o, t.dx, t.dy, t.N, t.O, t.gs, t.direct = o, dx, dy, N, O, gs, g.identity() && gs == 1
+	t.pw.PackA(true, g.k(), O, w, g.k())
 	parallel.Run(t, groups, workers)
-	*t = convGradXTask[T]{}
+	t.dx, t.dy = nil, nil
 }
 
 func (t *convGradXTask[T]) Do(w, grp int) {
@@ -231,10 +243,10 @@ func (t *convGradXTask[T]) Do(w, grp int) {
 		src = dybuf
 	}
 	if t.direct {
-		blas.Gemm(true, false, K, P, O, 1, t.w, K, src, P, 0, t.dx[n0*X:][:X], P)
+		blas.GemmPackedA(&t.pw, false, P, 1, src, P, 0, t.dx[n0*X:][:X], P)
 		return
 	}
-	blas.Gemm(true, false, K, ld, O, 1, t.w, K, src, ld, 0, col, ld)
+	blas.GemmPackedA(&t.pw, false, ld, 1, src, ld, 0, col, ld)
 	for i := range m {
 		col2im(t.dx[(n0+i)*X:][:X], col[i*P:], ld, g, acc)
 	}

@@ -65,3 +65,25 @@ func TestMatMul(t *testing.T) {
 	}
 	require.NotEmpty(t, Name())
 }
+
+func TestPacked(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	m, n, k := 40, 70, 300
+	a, b := make([]float32, m*k), make([]float32, k*n)
+	for i := range a {
+		a[i] = float32(r.Float64()*2 - 1)
+	}
+	for i := range b {
+		b[i] = float32(r.Float64()*2 - 1)
+	}
+	want := make([]float32, m*n)
+	Gemm(true, false, m, n, k, 1, a, m, b, n, 0, want, n)
+	var pa, pb Packed[float32]
+	pa.PackA(true, m, k, a, m)
+	pb.PackB(false, k, n, b, n)
+	ca, cb := make([]float32, m*n), make([]float32, m*n)
+	GemmPackedA(&pa, false, n, 1, b, n, 0, ca, n)
+	GemmPackedB(true, m, 1, a, m, &pb, 0, cb, n)
+	require.Equal(t, want, ca, "packed A: the bits of Gemm")
+	require.Equal(t, want, cb, "packed B: the bits of Gemm")
+}

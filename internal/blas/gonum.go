@@ -44,3 +44,6 @@ func init() {
 
 // Hint returns advice about the backend's configuration ("" when none).
 func Hint() string { return "" }
+
+// packs reports whether Packed packs operands: with descent's GEMM.
+func packs() bool { _, ok := impl.(goGemm); return ok }

@@ -48,3 +48,6 @@ func Hint() string {
 	}
 	return ""
 }
+
+// packs reports whether Packed packs operands: never with OpenBLAS.
+func packs() bool { return false }

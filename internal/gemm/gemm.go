@@ -168,15 +168,21 @@ func gemm[T float](kn *kernel[T], tA, tB bool, m, n, k int, alpha T, a []T, lda 
 		gemv(kn, tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
+	gemmTiles(kn, tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, nil, nil)
+}
+
+// gemmTiles runs the blocked algorithm over tileGrid's macro-tiles, with
+// op(A) or op(B) given packed when pa or pb is not nil.
+func gemmTiles[T float](kn *kernel[T], tA, tB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int, pa, pb *Packed[T]) {
 	pm, pn := tileGrid(kn.mr, kn.nr, m, n, k, parallel.Threads())
 	j := jobsFor[T]().get()
 	j.kn, j.tA, j.tB, j.m, j.n, j.k, j.alpha, j.beta = kn, tA, tB, m, n, k, alpha, beta
-	j.a, j.b, j.c, j.lda, j.ldb, j.ldc, j.pm, j.pn = a, b, c, lda, ldb, ldc, pm, pn
+	j.a, j.b, j.c, j.lda, j.ldb, j.ldc, j.pm, j.pn, j.pa, j.pb = a, b, c, lda, ldb, ldc, pm, pn, pa, pb
 	if len(j.ws) < pm*pn {
 		j.ws = append(j.ws, make([]workspace[T], pm*pn-len(j.ws))...)
 	}
 	parallel.Run(j, pm*pn, pm*pn)
-	j.a, j.b, j.c = nil, nil, nil // keep no reference to the caller's memory
+	j.a, j.b, j.c, j.pa, j.pb = nil, nil, nil, nil, nil // keep no reference to the caller's memory
 	jobsFor[T]().put(j)
 }
 
@@ -190,6 +196,7 @@ type job[T float] struct {
 	a, b, c       []T
 	lda, ldb, ldc int
 	pm, pn        int
+	pa, pb        *Packed[T] // operands given packed, or nil
 	ws            []workspace[T]
 }
 
@@ -204,15 +211,22 @@ func (j *job[T]) Do(w, ch int) {
 	if i0 >= i1 || j0 >= j1 {
 		return
 	}
-	ao, bo := i0*j.lda, j0 // first element of the tile's op(A) rows, op(B) columns
-	if j.tA {
-		ao = i0
+	var a, b []T
+	if j.pa == nil { // the tile's rows of op(A)
+		if j.tA {
+			a = j.a[i0:]
+		} else {
+			a = j.a[i0*j.lda:]
+		}
 	}
-	if j.tB {
-		bo = j0 * j.ldb
+	if j.pb == nil { // the tile's columns of op(B)
+		if j.tB {
+			b = j.b[j0*j.ldb:]
+		} else {
+			b = j.b[j0:]
+		}
 	}
-	a, b := j.a[ao:], j.b[bo:]
-	blocked(j.kn, &j.ws[w], j.tA, j.tB, i1-i0, j1-j0, j.k, j.alpha, a, j.lda, b, j.ldb, j.beta, j.c[i0*j.ldc+j0:], j.ldc)
+	blocked(j.kn, &j.ws[w], j.tA, j.tB, i1-i0, j1-j0, j.k, j.alpha, a, j.lda, b, j.ldb, j.beta, j.c[i0*j.ldc+j0:], j.ldc, j.pa, j.pb, i0, j0)
 }
 
 // minChunkFlops is the least work worth a worker of its own: about 15 µs
@@ -297,7 +311,11 @@ func jobsFor[T float]() *freeList[job[T]] {
 //	      for ir over mc in mr steps:        A sliver stays in L1
 //	        for jr over nc in nr steps:      B slivers stream from L2
 //	          micro-kernel on C[ic+ir:, jc+jr:]
-func blocked[T float](kn *kernel[T], ws *workspace[T], tA, tB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
+//
+// An operand given packed (pa or pb, see Packed) is not packed again: its
+// panels are read from the packed data, offset by aoff rows or boff
+// columns (the tile's place in the whole product).
+func blocked[T float](kn *kernel[T], ws *workspace[T], tA, tB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int, pa, pb *Packed[T], aoff, boff int) {
 	mr, nr := kn.mr, kn.nr
 	pN, pT := kn.packN, kn.packT
 	if pN == nil {
@@ -310,17 +328,24 @@ func blocked[T float](kn *kernel[T], ws *workspace[T], tA, tB bool, m, n, k int,
 	mc := blocks(m, kn.mc, mr)
 	nc := blocks(n, kn.nc, nr)
 
-	ws.a = aligned(ws.a, mc*kc)
-	ws.b = aligned(ws.b, kc*nc)
+	if pa == nil {
+		ws.a = aligned(ws.a, mc*kc)
+	}
+	if pb == nil {
+		ws.b = aligned(ws.b, kc*nc)
+	}
 	ws.t = aligned(ws.t, mr*nr)
 	ap, bp, t := ws.a, ws.b, ws.t
 	for ic := 0; ic < m; ic += mc {
 		mb := min(mc, m-ic)
 		for pc := 0; pc < k; pc += kc {
 			kb := min(kc, k-pc)
-			if tA {
+			switch {
+			case pa != nil:
+				ap = pa.panel(pc, aoff+ic, kb)
+			case tA:
 				pT(ap, a, lda, pc, ic, kb, mb, mr)
-			} else {
+			default:
 				pN(ap, a, lda, ic, pc, mb, kb, mr)
 			}
 			bt := beta
@@ -329,9 +354,12 @@ func blocked[T float](kn *kernel[T], ws *workspace[T], tA, tB bool, m, n, k int,
 			}
 			for jc := 0; jc < n; jc += nc {
 				nb := min(nc, n-jc)
-				if tB {
+				switch {
+				case pb != nil:
+					bp = pb.panel(pc, boff+jc, kb)
+				case tB:
 					pN(bp, b, ldb, jc, pc, nb, kb, nr)
-				} else {
+				default:
 					pT(bp, b, ldb, pc, jc, kb, nb, nr)
 				}
 				for ir := 0; ir < mb; ir += mr {
