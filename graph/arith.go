@@ -76,9 +76,9 @@ func (o binaryOp) Infer(in []Type) (Type, error) {
 func (o binaryOp) Forward(_ *Context, out *Tensor, in []*Tensor) error {
 	switch out.dtype {
 	case Float32:
-		binaryBroadcast(o.kind, out.f32, in[0].f32, in[1].f32, out.shape, in[0].shape, in[1].shape)
+		binarySplit(&binaryLoop32, o.kind, out.f32, in[0].f32, in[1].f32, out.shape, in[0].shape, in[1].shape)
 	case Float64:
-		binaryBroadcast(o.kind, out.f64, in[0].f64, in[1].f64, out.shape, in[0].shape, in[1].shape)
+		binarySplit(&binaryLoop64, o.kind, out.f64, in[0].f64, in[1].f64, out.shape, in[0].shape, in[1].shape)
 	default:
 		return fmt.Errorf("dtype %v", out.dtype)
 	}
@@ -283,9 +283,9 @@ func (o scaleOp) Infer(in []Type) (Type, error) { return floatLike(in[0]) }
 func (o scaleOp) Forward(_ *Context, out *Tensor, in []*Tensor) error {
 	switch out.dtype {
 	case Float32:
-		scale(out.f32, in[0].f32, float32(o.c))
+		affineSplit(&affineLoop32, out.f32, in[0].f32, float32(o.c), false)
 	case Float64:
-		scale(out.f64, in[0].f64, o.c)
+		affineSplit(&affineLoop64, out.f64, in[0].f64, o.c, false)
 	}
 	return nil
 }
@@ -311,9 +311,9 @@ func (o shiftOp) Infer(in []Type) (Type, error) { return floatLike(in[0]) }
 func (o shiftOp) Forward(_ *Context, out *Tensor, in []*Tensor) error {
 	switch out.dtype {
 	case Float32:
-		shift(out.f32, in[0].f32, float32(o.c))
+		affineSplit(&affineLoop32, out.f32, in[0].f32, float32(o.c), true)
 	case Float64:
-		shift(out.f64, in[0].f64, o.c)
+		affineSplit(&affineLoop64, out.f64, in[0].f64, o.c, true)
 	}
 	return nil
 }

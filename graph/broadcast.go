@@ -107,5 +107,40 @@ func (l *layout) walk(row func(o, i0, i1, i2, n int)) {
 	}
 }
 
+// rows returns the number of runs of the innermost dimension (walk's
+// calls).
+func (l *layout) rows() int { return l.size / max(l.dims[l.n-1], 1) }
+
+// walkRows is walk restricted to the runs r0..r1-1.
+func (l *layout) walkRows(r0, r1 int, row func(o, i0, i1, i2, n int)) {
+	last := l.n - 1
+	inner := l.dims[last]
+	var idx [maxRank]int
+	var off [3]int
+	for d, q := last-1, r0; d >= 0; d-- {
+		idx[d] = q % l.dims[d]
+		q /= l.dims[d]
+		for k := range off {
+			off[k] += idx[d] * l.st[k][d]
+		}
+	}
+	for r := r0; r < r1; r++ {
+		row(r*inner, off[0], off[1], off[2], inner)
+		for d := last - 1; d >= 0; d-- {
+			idx[d]++
+			for k := range off {
+				off[k] += l.st[k][d]
+			}
+			if idx[d] < l.dims[d] {
+				break
+			}
+			for k := range off {
+				off[k] -= l.st[k][d] * l.dims[d]
+			}
+			idx[d] = 0
+		}
+	}
+}
+
 // inner returns operand k's stride along the innermost dimension (0 or 1).
 func (l *layout) inner(k int) int { return l.st[k][l.n-1] }

@@ -183,11 +183,11 @@ func (o expandOp) Forward(_ *Context, out *Tensor, in []*Tensor) error {
 	}
 	switch out.dtype {
 	case Float32:
-		expand(out.f32, in[0].f32, &l)
+		expandSplit(&expandLoop32, out.f32, in[0].f32, &l)
 	case Float64:
-		expand(out.f64, in[0].f64, &l)
+		expandSplit(&expandLoop64, out.f64, in[0].f64, &l)
 	default:
-		expand(out.ints, in[0].ints, &l)
+		expandSplit(&expandLoopI, out.ints, in[0].ints, &l)
 	}
 	return nil
 }

@@ -428,18 +428,20 @@ func (crossEntropyGradOp) Infer(in []Type) (Type, error) {
 }
 
 func (crossEntropyGradOp) Forward(_ *Context, out *Tensor, in []*Tensor) error {
-	c := in[0].shape[1]
+	c, n := in[0].shape[1], len(in[1].ints)
 	switch out.dtype {
 	case Float32:
-		crossEntropyGrad(out.f32, in[0].f32, in[1].ints, c, float64(in[2].f32[0]))
+		k := float64(in[2].f32[0]) / float64(n)
+		softmaxSplit(&softmaxLoop32, softmaxArgs[float32]{out: out.f32, x: in[0].f32, labels: in[1].ints, c: c, scale: k, crossEntropyGrad: true}, n, c)
 	case Float64:
-		crossEntropyGrad(out.f64, in[0].f64, in[1].ints, c, in[2].f64[0])
+		k := in[2].f64[0] / float64(n)
+		softmaxSplit(&softmaxLoop64, softmaxArgs[float64]{out: out.f64, x: in[0].f64, labels: in[1].ints, c: c, scale: k, crossEntropyGrad: true}, n, c)
 	}
 	return nil
 }
 
-func crossEntropyGrad[T Float](out, logits []T, labels []int, c int, g float64) {
-	k := g / float64(len(labels))
+// crossEntropyGrad writes the rows of labels: k = g/N for the whole batch.
+func crossEntropyGrad[T Float](out, logits []T, labels []int, c int, k float64) {
 	for r, y := range labels {
 		row, o := logits[r*c:(r+1)*c], out[r*c:(r+1)*c]
 		lse := logSumExp(row)

@@ -2,6 +2,7 @@ package graph
 
 import (
 	"fmt"
+	"github.com/descent-ml/descent/internal/parallel"
 	"math"
 	"slices"
 )
@@ -192,7 +193,12 @@ func blocks(s Shape, axes []int) (outer, red, inner int, contiguous bool) {
 func reduceInto[T Float](k redKind, out, x []T, s Shape, axes []int) {
 	outer, red, inner, ok := blocks(s, axes)
 	if ok {
-		reduceBlocks(k, out, x, outer, red, inner)
+		var z T
+		if _, f32 := any(z).(float32); f32 {
+			reduceSplit(any(&reduceLoop32).(*parallel.Loop[reduceArgs[T]]), k, out, x, outer, red, inner)
+		} else {
+			reduceSplit(any(&reduceLoop64).(*parallel.Loop[reduceArgs[T]]), k, out, x, outer, red, inner)
+		}
 		return
 	}
 	// General case: odometers over the kept and the reduced axes.
@@ -248,52 +254,60 @@ func reduceBlocks[T Float](k redKind, out, x []T, outer, red, inner int) {
 		}
 		return
 	}
+	for o := 0; o < outer; o++ {
+		reduceCols(k, out[o*inner:(o+1)*inner], x[o*red*inner:(o+1)*red*inner], red, inner, 0, inner)
+	}
+}
+
+// reduceCols reduces the columns c0..c1-1 of x [red, inner] into out
+// [inner]. Each column's order of operations depends on red alone, so a
+// split of the columns over threads gives the same bits.
+func reduceCols[T Float](k redKind, out, x []T, red, inner, c0, c1 int) {
 	if k == redSum || k == redMean {
 		// Rows added in order, vectorised along inner.
-		for o := 0; o < outer; o++ {
-			dst := out[o*inner : (o+1)*inner]
-			src := x[o*red*inner:]
-			copy(dst, src[:inner])
-			for r := 1; r < red; r++ {
-				row := src[r*inner : (r+1)*inner]
-				for i, v := range row {
-					dst[i] += v
-				}
+		dst := out[c0:c1]
+		if red == 0 {
+			clear(dst)
+		} else {
+			copy(dst, x[c0:c1])
+		}
+		for r := 1; r < red; r++ {
+			row := x[r*inner+c0 : r*inner+c1]
+			for i, v := range row {
+				dst[i] += v
 			}
-			if k == redMean {
-				c := 1 / T(red)
-				if red == 0 {
-					c = T(math.NaN())
-				}
-				for i := range dst {
-					dst[i] *= c
-				}
+		}
+		if k == redMean {
+			c := 1 / T(red)
+			if red == 0 {
+				c = T(math.NaN())
+			}
+			for i := range dst {
+				dst[i] *= c
 			}
 		}
 		return
 	}
-	for o := 0; o < outer; o++ {
-		for i := 0; i < inner; i++ {
-			at := func(r int) float64 { return float64(x[(o*red+r)*inner+i]) }
-			acc := at(0)
-			if k == redLSE {
-				for r := 1; r < red; r++ {
-					acc = combine(redMax, acc, at(r))
-				}
-				if !math.IsInf(acc, 0) && acc == acc {
-					var e float64
-					for r := 0; r < red; r++ {
-						e += math.Exp(at(r) - acc)
-					}
-					acc += math.Log(e)
-				}
-			} else {
-				for r := 1; r < red; r++ {
-					acc = combine(k, acc, at(r))
-				}
+	for i := c0; i < c1; i++ {
+		at := func(r int) float64 { return float64(x[r*inner+i]) }
+		acc := at(0)
+		if k == redLSE {
+			for r := 1; r < red; r++ {
+				acc = combine(redMax, acc, at(r))
 			}
-			out[o*inner+i] = T(acc)
+			if !math.IsInf(acc, 0) && acc == acc {
+				var e float64
+				for r := 0; r < red; r++ {
+					e += math.Exp(at(r) - acc)
+				}
+				acc += math.Log(e)
+			}
+		} else {
+			for r := 1; r < red; r++ {
+				acc = combine(k, acc, at(r))
+			}
 		}
+		out[i] = T(acc)
 	}
 }
 

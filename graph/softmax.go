@@ -51,9 +51,9 @@ func (o softmaxOp) Forward(_ *Context, out *Tensor, in []*Tensor) error {
 	outer, n, inner := o.blocks(in[0].shape)
 	switch out.dtype {
 	case Float32:
-		softmaxInto(out.f32, in[0].f32, outer, n, inner, o.log)
+		softmaxSplit(&softmaxLoop32, softmaxArgs[float32]{out: out.f32, x: in[0].f32, outer: outer, n: n, inner: inner, log: o.log}, outer, n*inner)
 	case Float64:
-		softmaxInto(out.f64, in[0].f64, outer, n, inner, o.log)
+		softmaxSplit(&softmaxLoop64, softmaxArgs[float64]{out: out.f64, x: in[0].f64, outer: outer, n: n, inner: inner, log: o.log}, outer, n*inner)
 	default:
 		return fmt.Errorf("dtype %v", out.dtype)
 	}
@@ -145,9 +145,9 @@ func (o softmaxGradOp) Forward(_ *Context, out *Tensor, in []*Tensor) error {
 	outer, n, inner := softmaxOp(o).blocks(in[0].shape)
 	switch out.dtype {
 	case Float32:
-		softmaxGrad(out.f32, in[0].f32, in[1].f32, outer, n, inner, o.log)
+		softmaxSplit(&softmaxLoop32, softmaxArgs[float32]{out: out.f32, x: in[0].f32, g: in[1].f32, outer: outer, n: n, inner: inner, log: o.log, grad: true}, outer, n*inner)
 	case Float64:
-		softmaxGrad(out.f64, in[0].f64, in[1].f64, outer, n, inner, o.log)
+		softmaxSplit(&softmaxLoop64, softmaxArgs[float64]{out: out.f64, x: in[0].f64, g: in[1].f64, outer: outer, n: n, inner: inner, log: o.log, grad: true}, outer, n*inner)
 	}
 	return nil
 }

@@ -172,9 +172,9 @@ func (o unaryOp) Infer(in []Type) (Type, error) { return floatLike(in[0]) }
 func (o unaryOp) Forward(_ *Context, out *Tensor, in []*Tensor) error {
 	switch out.dtype {
 	case Float32:
-		unary(o, out.f32, in[0].f32)
+		unarySplit(&unaryLoop32, o, out.f32, in[0].f32)
 	case Float64:
-		unary(o, out.f64, in[0].f64)
+		unarySplit(&unaryLoop64, o, out.f64, in[0].f64)
 	default:
 		return fmt.Errorf("dtype %v", out.dtype)
 	}
@@ -371,9 +371,9 @@ func (o unaryGradOp) Infer(in []Type) (Type, error) {
 func (o unaryGradOp) Forward(_ *Context, out *Tensor, in []*Tensor) error {
 	switch out.dtype {
 	case Float32:
-		unaryGrad(o.kind, out.f32, in[0].f32, in[1].f32)
+		unaryGradSplit(&unaryGradLoop32, o.kind, out.f32, in[0].f32, in[1].f32)
 	case Float64:
-		unaryGrad(o.kind, out.f64, in[0].f64, in[1].f64)
+		unaryGradSplit(&unaryGradLoop64, o.kind, out.f64, in[0].f64, in[1].f64)
 	}
 	return nil
 }
