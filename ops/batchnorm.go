@@ -251,12 +251,12 @@ func bnForwardKernel[T Float](o *bnForward, l layout, y, x, gamma, beta []T) {
 	if o.train {
 		m := float64(l.count())
 		tmp := buf[T](&o.coef, 2*l.c)
-		channelSums(o.mean, x, l, tmp)
+		chanSplit(chanArgs[T]{op: chanSums, l: l, out: o.mean, x: x, tmp: tmp})
 		for c := range o.mean {
 			o.mean[c] /= m
 		}
 		variance := grow(&o.acc, l.c)
-		channelSqDev(variance, x, o.mean, l, tmp)
+		chanSplit(chanArgs[T]{op: chanSqDev, l: l, out: variance, x: x, mean: o.mean, tmp: tmp})
 		mom := bn.momentum
 		for c, v := range variance {
 			v /= m
@@ -281,7 +281,7 @@ func bnForwardKernel[T Float](o *bnForward, l layout, y, x, gamma, beta []T) {
 		a := g * o.invstd[c]
 		sc[c], sh[c] = T(a), T(b-o.mean[c]*a)
 	}
-	normalize(y, x, sc, sh, l)
+	chanSplit(chanArgs[T]{op: chanNorm, l: l, y: y, x: x, sc: sc, sh: sh})
 }
 
 // Backward: with x̂ = (x - mean)·invstd and g = dy·gamma, in Train mode
@@ -354,8 +354,8 @@ func bnReduceKernel[T Float](o *bnReduce, acc []float64, out, x, dy []T, l layou
 	f := o.f
 	sdy, sdyx := acc[:l.c], acc[l.c:]
 	tmp := buf[T](&o.tmp, 2*l.c)
-	channelSums(sdy, dy, l, tmp)
-	channelDots(sdyx, dy, x, f.mean, l, tmp)
+	chanSplit(chanArgs[T]{op: chanSums, l: l, out: sdy, x: dy, tmp: tmp})
+	chanSplit(chanArgs[T]{op: chanDots, l: l, out: sdyx, dy: dy, x: x, mean: f.mean, tmp: tmp})
 	for c := range sdy {
 		out[c] = T(sdy[c])
 		out[l.c+c] = T(sdyx[c] * f.invstd[c])
@@ -411,7 +411,7 @@ func bnGradXKernel[T Float](o *bnGradX, out *graph.Tensor, in []*graph.Tensor) {
 		a[c] = T(g * f.invstd[c])
 	}
 	if !f.train {
-		scaleChannels(dx, dy, a, l)
+		chanSplit(chanArgs[T]{op: chanScale, l: l, y: dx, dy: dy, a: a})
 		return
 	}
 	// dx = a·dy + b·(x - mean) + c with a = gamma·invstd,
@@ -424,7 +424,7 @@ func bnGradXKernel[T Float](o *bnGradX, out *graph.Tensor, in []*graph.Tensor) {
 		bb[c] = T(-ac * f.invstd[c] * float64(red[l.c+c]) / m)
 		cc[c] = T(-ac * float64(red[c]) / m)
 	}
-	bnDx(dx, dy, x, mu, a, bb, cc, l)
+	chanSplit(chanArgs[T]{op: chanDx, l: l, y: dx, dy: dy, x: x, mu: mu, a: a, b: bb, k: cc})
 }
 
 // rowOf copies one row of a [2, C] tensor.

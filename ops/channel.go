@@ -15,28 +15,31 @@ const (
 	rowBlock   = 64
 )
 
-// rows returns the four rows n..n+3 of a [N, C] tensor.
-func rows[T Float](x []T, n, c int) (r0, r1, r2, r3 []T) {
-	return x[n*c:][:c], x[(n+1)*c:][:c], x[(n+2)*c:][:c], x[(n+3)*c:][:c]
+// rows returns w values of the four rows n..n+3 of a [N, C] tensor x
+// (from the start of x, which may begin at a channel offset).
+func rows[T Float](x []T, n, c, w int) (r0, r1, r2, r3 []T) {
+	return x[n*c:][:w], x[(n+1)*c:][:w], x[(n+2)*c:][:w], x[(n+3)*c:][:w]
 }
 
-// channelSums sets out[c] = Σ x[·, c, ·].
-func channelSums[T Float](out []float64, x []T, l layout, tmp []T) {
+// channelSums sets out[c] = Σ x[·, c, ·] for the channels c0..c1-1
+// (each channel's sum is independent of the range: threads split them).
+func channelSums[T Float](out []float64, x []T, l layout, tmp []T, c0, c1 int) {
+	out = out[c0:c1]
 	clear(out)
 	if l.s == 1 {
-		acc := tmp[:l.c]
+		acc := tmp[c0:c1]
 		for n0 := 0; n0 < l.n; n0 += rowBlock {
 			n1 := min(n0+rowBlock, l.n)
 			clear(acc)
 			n := n0
 			for ; n+4 <= n1; n += 4 {
-				r0, r1, r2, r3 := rows(x, n, len(acc))
+				r0, r1, r2, r3 := rows(x[c0:], n, l.c, len(acc))
 				for c := range acc {
 					acc[c] += (r0[c] + r1[c]) + (r2[c] + r3[c])
 				}
 			}
 			for ; n < n1; n++ {
-				for c, v := range x[n*l.c:][:len(acc)] {
+				for c, v := range x[n*l.c+c0:][:len(acc)] {
 					acc[c] += v
 				}
 			}
@@ -46,9 +49,9 @@ func channelSums[T Float](out []float64, x []T, l layout, tmp []T) {
 		}
 		return
 	}
-	for n := 0; n < l.n; n++ {
-		for c := range out {
-			out[c] += planeSum(x[(n*l.c+c)*l.s:][:l.s])
+	for c := range out {
+		for n := 0; n < l.n; n++ {
+			out[c] += planeSum(x[(n*l.c+c0+c)*l.s:][:l.s])
 		}
 	}
 }
@@ -76,12 +79,13 @@ func planeSum[T Float](p []T) float64 {
 	return s
 }
 
-// channelSqDev sets out[c] = Σ (x[·, c, ·] - mean[c])².
-func channelSqDev[T Float](out []float64, x []T, mean []float64, l layout, tmp []T) {
+// channelSqDev sets out[c] = Σ (x[·, c, ·] - mean[c])² for c0 <= c < c1.
+func channelSqDev[T Float](out []float64, x []T, mean []float64, l layout, tmp []T, c0, c1 int) {
+	out = out[c0:c1]
 	clear(out)
 	if l.s == 1 {
-		mu, acc := tmp[:l.c], tmp[l.c:2*l.c]
-		for c, m := range mean[:l.c] {
+		mu, acc := tmp[c0:c1], tmp[l.c+c0:l.c+c1]
+		for c, m := range mean[c0:c1] {
 			mu[c] = T(m)
 		}
 		for n0 := 0; n0 < l.n; n0 += rowBlock {
@@ -89,7 +93,7 @@ func channelSqDev[T Float](out []float64, x []T, mean []float64, l layout, tmp [
 			clear(acc)
 			n := n0
 			for ; n+4 <= n1; n += 4 {
-				r0, r1, r2, r3 := rows(x, n, len(acc))
+				r0, r1, r2, r3 := rows(x[c0:], n, l.c, len(acc))
 				mu := mu[:len(acc)]
 				for c := range acc {
 					m := mu[c]
@@ -99,7 +103,7 @@ func channelSqDev[T Float](out []float64, x []T, mean []float64, l layout, tmp [
 			}
 			for ; n < n1; n++ {
 				mu := mu[:len(acc)]
-				for c, v := range x[n*l.c:][:len(acc)] {
+				for c, v := range x[n*l.c+c0:][:len(acc)] {
 					d := v - mu[c]
 					acc[c] += d * d
 				}
@@ -110,9 +114,10 @@ func channelSqDev[T Float](out []float64, x []T, mean []float64, l layout, tmp [
 		}
 		return
 	}
-	for n := 0; n < l.n; n++ {
-		for c := range out {
-			out[c] += planeSqDev(x[(n*l.c+c)*l.s:][:l.s], T(mean[c]))
+	for c := range out {
+		m := T(mean[c0+c])
+		for n := 0; n < l.n; n++ {
+			out[c] += planeSqDev(x[(n*l.c+c0+c)*l.s:][:l.s], m)
 		}
 	}
 }
@@ -142,12 +147,14 @@ func planeSqDev[T Float](p []T, m T) float64 {
 	return s
 }
 
-// channelDots sets out[c] = Σ dy[·, c, ·]·(x[·, c, ·] - mean[c]).
-func channelDots[T Float](out []float64, dy, x []T, mean []float64, l layout, tmp []T) {
+// channelDots sets out[c] = Σ dy[·, c, ·]·(x[·, c, ·] - mean[c]) for
+// c0 <= c < c1.
+func channelDots[T Float](out []float64, dy, x []T, mean []float64, l layout, tmp []T, c0, c1 int) {
+	out = out[c0:c1]
 	clear(out)
 	if l.s == 1 {
-		mu, acc := tmp[:l.c], tmp[l.c:2*l.c]
-		for c, m := range mean[:l.c] {
+		mu, acc := tmp[c0:c1], tmp[l.c+c0:l.c+c1]
+		for c, m := range mean[c0:c1] {
 			mu[c] = T(m)
 		}
 		for n0 := 0; n0 < l.n; n0 += rowBlock {
@@ -155,8 +162,8 @@ func channelDots[T Float](out []float64, dy, x []T, mean []float64, l layout, tm
 			clear(acc)
 			n := n0
 			for ; n+4 <= n1; n += 4 {
-				r0, r1, r2, r3 := rows(x, n, len(acc))
-				g0, g1, g2, g3 := rows(dy, n, len(acc))
+				r0, r1, r2, r3 := rows(x[c0:], n, l.c, len(acc))
+				g0, g1, g2, g3 := rows(dy[c0:], n, l.c, len(acc))
 				mu := mu[:len(acc)]
 				for c := range acc {
 					m := mu[c]
@@ -165,8 +172,8 @@ func channelDots[T Float](out []float64, dy, x []T, mean []float64, l layout, tm
 			}
 			for ; n < n1; n++ {
 				mu := mu[:len(acc)]
-				g := dy[n*l.c:][:len(acc)]
-				for c, v := range x[n*l.c:][:len(acc)] {
+				g := dy[n*l.c+c0:][:len(acc)]
+				for c, v := range x[n*l.c+c0:][:len(acc)] {
 					acc[c] += g[c] * (v - mu[c])
 				}
 			}
@@ -176,10 +183,11 @@ func channelDots[T Float](out []float64, dy, x []T, mean []float64, l layout, tm
 		}
 		return
 	}
-	for n := 0; n < l.n; n++ {
-		for c := range out {
-			o := (n*l.c + c) * l.s
-			out[c] += planeDot(dy[o:][:l.s], x[o:][:l.s], T(mean[c]))
+	for c := range out {
+		m := T(mean[c0+c])
+		for n := 0; n < l.n; n++ {
+			o := (n*l.c + c0 + c) * l.s
+			out[c] += planeDot(dy[o:][:l.s], x[o:][:l.s], m)
 		}
 	}
 }
@@ -209,11 +217,20 @@ func planeDot[T Float](g, p []T, m T) float64 {
 	return s
 }
 
+// The maps run over units u0..u1-1: rows [N, C] (S = 1) or planes
+// (n·C + c) otherwise; units(l) is their number.
+func units(l layout) int {
+	if l.s == 1 {
+		return l.n
+	}
+	return l.n * l.c
+}
+
 // normalize sets y = x·sc[c] + sh[c] (PyTorch's form: sh = beta - mean·sc).
-func normalize[T Float](y, x, sc, sh []T, l layout) {
+func normalize[T Float](y, x, sc, sh []T, l layout, u0, u1 int) {
 	if l.s == 1 {
 		sc, sh = sc[:l.c], sh[:l.c]
-		for n := 0; n < l.n; n++ {
+		for n := u0; n < u1; n++ {
 			xr := x[n*l.c:][:len(sc)]
 			yr := y[n*l.c:][:len(sc)]
 			for c, v := range xr {
@@ -222,9 +239,9 @@ func normalize[T Float](y, x, sc, sh []T, l layout) {
 		}
 		return
 	}
-	for n := 0; n < l.n; n++ {
-		for c := range sc {
-			o := (n*l.c + c) * l.s
+	for u := u0; u < u1; u++ {
+		{
+			c, o := u%l.c, u*l.s
 			xp := x[o:][:l.s]
 			yp := y[o:][:len(xp)]
 			s, b := sc[c], sh[c]
@@ -236,10 +253,10 @@ func normalize[T Float](y, x, sc, sh []T, l layout) {
 }
 
 // scaleChannels sets dx = dy·a[c].
-func scaleChannels[T Float](dx, dy, a []T, l layout) {
+func scaleChannels[T Float](dx, dy, a []T, l layout, u0, u1 int) {
 	if l.s == 1 {
 		a = a[:l.c]
-		for n := 0; n < l.n; n++ {
+		for n := u0; n < u1; n++ {
 			gr := dy[n*l.c:][:len(a)]
 			dr := dx[n*l.c:][:len(a)]
 			for c, v := range gr {
@@ -248,9 +265,10 @@ func scaleChannels[T Float](dx, dy, a []T, l layout) {
 		}
 		return
 	}
-	for n := 0; n < l.n; n++ {
-		for c, ac := range a {
-			o := (n*l.c + c) * l.s
+	for u := u0; u < u1; u++ {
+		{
+			c, o := u%l.c, u*l.s
+			ac := a[c]
 			gp := dy[o:][:l.s]
 			dp := dx[o:][:len(gp)]
 			for i, v := range gp {
@@ -261,9 +279,9 @@ func scaleChannels[T Float](dx, dy, a []T, l layout) {
 }
 
 // bnDx sets dx = a[c]·dy + b[c]·(x - mu[c]) + k[c].
-func bnDx[T Float](dx, dy, x, mu, a, b, k []T, l layout) {
+func bnDx[T Float](dx, dy, x, mu, a, b, k []T, l layout, u0, u1 int) {
 	if l.s == 1 {
-		for n := 0; n < l.n; n++ {
+		for n := u0; n < u1; n++ {
 			gr := dy[n*l.c:][:l.c]
 			xr, dr := x[n*l.c:][:len(gr)], dx[n*l.c:][:len(gr)]
 			a, b, k, mu := a[:len(gr)], b[:len(gr)], k[:len(gr)], mu[:len(gr)]
@@ -273,9 +291,9 @@ func bnDx[T Float](dx, dy, x, mu, a, b, k []T, l layout) {
 		}
 		return
 	}
-	for n := 0; n < l.n; n++ {
-		for c := range a {
-			o := (n*l.c + c) * l.s
+	for u := u0; u < u1; u++ {
+		{
+			c, o := u%l.c, u*l.s
 			gp := dy[o:][:l.s]
 			xp, dp := x[o:][:len(gp)], dx[o:][:len(gp)]
 			ac, bc, kc, m := a[c], b[c], k[c], mu[c]

@@ -119,9 +119,9 @@ func (o *maxPool) Forward(_ *graph.Context, out *graph.Tensor, in []*graph.Tenso
 		o.pos = o.pos[:out.Len()]
 		switch out.DType() {
 		case graph.Float32:
-			maxPool2x2(data[float32](out), data[float32](in[0]), o.pos, g, planes)
+			planeSplit(&planeLoop32, planeArgs[float32]{op: planeMax2x2, y: data[float32](out), x: data[float32](in[0]), pos: o.pos, g: g}, planes)
 		case graph.Float64:
-			maxPool2x2(data[float64](out), data[float64](in[0]), o.pos, g, planes)
+			planeSplit(&planeLoop64, planeArgs[float64]{op: planeMax2x2, y: data[float64](out), x: data[float64](in[0]), pos: o.pos, g: g}, planes)
 		default:
 			return dtypeErr("%v", out.DType())
 		}
@@ -133,9 +133,9 @@ func (o *maxPool) Forward(_ *graph.Context, out *graph.Tensor, in []*graph.Tenso
 	o.argmax = o.argmax[:out.Len()]
 	switch out.DType() {
 	case graph.Float32:
-		maxPoolKernel(data[float32](out), data[float32](in[0]), o.argmax, g, planes)
+		planeSplit(&planeLoop32, planeArgs[float32]{op: planeMax, y: data[float32](out), x: data[float32](in[0]), argmax: o.argmax, g: g}, planes)
 	case graph.Float64:
-		maxPoolKernel(data[float64](out), data[float64](in[0]), o.argmax, g, planes)
+		planeSplit(&planeLoop64, planeArgs[float64]{op: planeMax, y: data[float64](out), x: data[float64](in[0]), argmax: o.argmax, g: g}, planes)
 	default:
 		return dtypeErr("%v", out.DType())
 	}
@@ -359,27 +359,15 @@ func (o *maxPoolGrad) Infer(in []graph.Type) (graph.Type, error) {
 func (o *maxPoolGrad) Forward(_ *graph.Context, out *graph.Tensor, in []*graph.Tensor) error {
 	xs, cfg := o.x, o.f.cfg
 	g := newGeom(xs[1], xs[2], xs[3], cfg.Kernel, cfg.Stride, cfg.Padding)
-	plane, P := g.in(), g.out()
+	op := planeMaxGrad
 	if g.is2x2() {
-		switch out.DType() {
-		case graph.Float32:
-			row := maxPool2x2GradRow[uint32]
-			if littleEndian() {
-				row = maxPool2x2GradRow32
-			}
-			maxPool2x2Grad(asBits[float32, uint32](data[float32](out)), asBits[float32, uint32](data[float32](in[0])), o.f.pos, g, xs[0]*xs[1], row)
-		case graph.Float64:
-			maxPool2x2Grad(asBits[float64, uint64](data[float64](out)), asBits[float64, uint64](data[float64](in[0])), o.f.pos, g, xs[0]*xs[1], maxPool2x2GradRow[uint64])
-		default:
-			return dtypeErr("%v", out.DType())
-		}
-		return nil
+		op = planeMax2x2Grad
 	}
 	switch out.DType() {
 	case graph.Float32:
-		maxPoolGradKernel(data[float32](out), data[float32](in[0]), o.f.argmax, plane, P)
+		planeSplit(&planeLoop32, planeArgs[float32]{op: op, y: data[float32](in[0]), x: data[float32](out), pos: o.f.pos, argmax: o.f.argmax, g: g}, xs[0]*xs[1])
 	case graph.Float64:
-		maxPoolGradKernel(data[float64](out), data[float64](in[0]), o.f.argmax, plane, P)
+		planeSplit(&planeLoop64, planeArgs[float64]{op: op, y: data[float64](in[0]), x: data[float64](out), pos: o.f.pos, argmax: o.f.argmax, g: g}, xs[0]*xs[1])
 	default:
 		return dtypeErr("%v", out.DType())
 	}
@@ -475,9 +463,9 @@ func (o avgPool) Forward(_ *graph.Context, out *graph.Tensor, in []*graph.Tensor
 	g := newGeom(xs[1], xs[2], xs[3], o.cfg.Kernel, o.cfg.Stride, o.cfg.Padding)
 	switch out.DType() {
 	case graph.Float32:
-		avgPoolKernel(data[float32](out), data[float32](in[0]), g, xs[0]*xs[1], false)
+		planeSplit(&planeLoop32, planeArgs[float32]{op: planeAvg, y: data[float32](out), x: data[float32](in[0]), g: g}, xs[0]*xs[1])
 	case graph.Float64:
-		avgPoolKernel(data[float64](out), data[float64](in[0]), g, xs[0]*xs[1], false)
+		planeSplit(&planeLoop64, planeArgs[float64]{op: planeAvg, y: data[float64](out), x: data[float64](in[0]), g: g}, xs[0]*xs[1])
 	default:
 		return dtypeErr("%v", out.DType())
 	}
@@ -546,9 +534,9 @@ func (o avgPoolGrad) Forward(_ *graph.Context, out *graph.Tensor, in []*graph.Te
 	g := newGeom(o.x[1], o.x[2], o.x[3], o.cfg.Kernel, o.cfg.Stride, o.cfg.Padding)
 	switch out.DType() {
 	case graph.Float32:
-		avgPoolKernel(data[float32](in[0]), data[float32](out), g, o.x[0]*o.x[1], true)
+		planeSplit(&planeLoop32, planeArgs[float32]{op: planeAvgGrad, y: data[float32](in[0]), x: data[float32](out), g: g}, o.x[0]*o.x[1])
 	case graph.Float64:
-		avgPoolKernel(data[float64](in[0]), data[float64](out), g, o.x[0]*o.x[1], true)
+		planeSplit(&planeLoop64, planeArgs[float64]{op: planeAvgGrad, y: data[float64](in[0]), x: data[float64](out), g: g}, o.x[0]*o.x[1])
 	default:
 		return dtypeErr("%v", out.DType())
 	}
