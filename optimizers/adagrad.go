@@ -71,6 +71,9 @@ func adagradUpdate[T graph.Float](s *slot, c *AdagradConfig, lr float64) {
 // adagradKernel updates p and sum with the SIMD kernel of internal/vec,
 // bit-identical to adagradKernelGo, which does the rest (see adamKernel).
 func adagradKernel[T graph.Float](p, g, sum []T, k adagradFactors[T]) {
+	if split(kernArgs[T]{kind: kAdagrad, p: p, g: g, b1: sum, ada: k}) {
+		return
+	}
 	n := vec.Adagrad(simd, p, g, sum, vec.AdagradFactors[T]{WD: k.wd, NCLR: k.nclr, Eps: k.eps, Neg: k.neg})
 	adagradKernelGo(p[n:], g[n:], sum[n:], k)
 }

@@ -131,6 +131,9 @@ func adamUpdate[T graph.Float](s *slot, c *AdamConfig, lr float64) {
 // of internal/vec, bit-identical to adamKernelGo, which does the elements
 // past the last whole vector (or all, without SIMD).
 func adamKernel[T graph.Float](p, g, m, v, vmax []T, k adamFactors[T]) {
+	if split(kernArgs[T]{kind: kAdam, p: p, g: g, b1: m, b2: v, b3: vmax, adam: k}) {
+		return
+	}
 	n := vec.Adam(simd, p, g, m, v, vmax, vec.AdamFactors[T]{WD: k.wd, Decay: k.decay, B1: k.b1, OmB1: k.omb1,
 		B2: k.b2, OmB2: k.omb2, NStep: k.nstep, BC2Sqrt: k.bc2sqrt, Eps: k.eps, Neg: k.neg})
 	if vmax != nil {

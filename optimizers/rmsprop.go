@@ -88,6 +88,9 @@ func rmspropUpdate[T graph.Float](s *slot, c *RMSpropConfig, lr float64) {
 // of internal/vec, bit-identical to rmspropKernelGo, which does the rest
 // (see adamKernel).
 func rmspropKernel[T graph.Float](p, g, sq, b, ga []T, k rmspropFactors[T]) {
+	if split(kernArgs[T]{kind: kRMSprop, p: p, g: g, b1: sq, b2: b, b3: ga, rms: k}) {
+		return
+	}
 	n := vec.RMSprop(simd, p, g, sq, b, ga, vec.RMSpropFactors[T]{WD: k.wd, Alpha: k.alpha, OmA: k.oma, Eps: k.eps,
 		Mom: k.mom, NLR: k.nlr, Neg: k.neg})
 	if b != nil {

@@ -92,6 +92,9 @@ func sgdUpdate[T graph.Float](s *slot, c *SGDConfig, lr float64) {
 // sgdPlain updates p with the SIMD kernel of internal/vec, bit-identical
 // to sgdPlainGo, which does the rest (see adamKernel).
 func sgdPlain[T graph.Float](p, g []T, k sgdFactors[T]) {
+	if split(kernArgs[T]{kind: kSGD, p: p, g: g, sgd: k}) {
+		return
+	}
 	n := vec.SGD(simd, p, g, k.vecFactors())
 	sgdPlainGo(p[n:], g[n:], k)
 }
@@ -99,6 +102,9 @@ func sgdPlain[T graph.Float](p, g []T, k sgdFactors[T]) {
 // sgdMomentum updates p and b with the SIMD kernel of internal/vec,
 // bit-identical to sgdMomentumGo, which does the rest (see adamKernel).
 func sgdMomentum[T graph.Float](p, g, b []T, k sgdFactors[T], first bool) {
+	if split(kernArgs[T]{kind: kMomentum, p: p, g: g, b1: b, sgd: k, first: first}) {
+		return
+	}
 	n := vec.Momentum(simd, p, g, b, k.vecFactors(), first)
 	sgdMomentumGo(p[n:], g[n:], b[n:], k, first)
 }

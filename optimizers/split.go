@@ -1,0 +1,84 @@
+package optimizers
+
+import (
+	"github.com/descent-ml/descent/graph"
+	"github.com/descent-ml/descent/internal/parallel"
+)
+
+// The update kernels split a large parameter into ranges over
+// internal/parallel's threads: every update is elementwise, so a cut
+// changes no value. The ranges are whole multiples of splitGrain (itself
+// a multiple of every SIMD width), so the scalar kernel does the same
+// last elements as without a cut: the bits stay the same even where the
+// scalar kernels are not bit-identical to the SIMD ones (GOAMD64=v3
+// fuses their a*b+c). A range moves at least splitGrain elements of each
+// of its 3 to 5 arrays (waking a worker costs a few µs; a range, tens).
+const splitGrain = 1 << 15
+
+type kernKind uint8
+
+const (
+	kSGD kernKind = iota
+	kMomentum
+	kAdagrad
+	kRMSprop
+	kAdam
+)
+
+// kernArgs is one kernel call: its arrays (b1..b3 the state buffers, nil
+// when unused) and its factors.
+type kernArgs[T graph.Float] struct {
+	kind       kernKind
+	p, g       []T
+	b1, b2, b3 []T
+	first      bool
+	sgd        sgdFactors[T]
+	ada        adagradFactors[T]
+	rms        rmspropFactors[T]
+	adam       adamFactors[T]
+}
+
+func sub[T graph.Float](s []T, lo, hi int) []T {
+	if s == nil {
+		return nil
+	}
+	return s[lo:hi]
+}
+
+func kernRange[T graph.Float](a *kernArgs[T], lo, hi int) {
+	p, g, b1, b2, b3 := a.p[lo:hi], a.g[lo:hi], sub(a.b1, lo, hi), sub(a.b2, lo, hi), sub(a.b3, lo, hi)
+	switch a.kind {
+	case kSGD:
+		sgdPlain(p, g, a.sgd)
+	case kMomentum:
+		sgdMomentum(p, g, b1, a.sgd, a.first)
+	case kAdagrad:
+		adagradKernel(p, g, b1, a.ada)
+	case kRMSprop:
+		rmspropKernel(p, g, b1, b2, b3, a.rms)
+	case kAdam:
+		adamKernel(p, g, b1, b2, b3, a.adam)
+	}
+}
+
+var (
+	kernLoop32 parallel.Loop[kernArgs[float32]]
+	kernLoop64 parallel.Loop[kernArgs[float64]]
+)
+
+// split runs a over ranges of its arrays on the thread pool and reports
+// true, or reports false when they are too short to split (the caller
+// then runs the kernel itself). A range is never split again.
+func split[T graph.Float](a kernArgs[T]) bool {
+	n := len(a.p)
+	if n < 2*splitGrain || parallel.Threads() < 2 {
+		return false
+	}
+	var z T
+	if _, f32 := any(z).(float32); f32 {
+		any(&kernLoop32).(*parallel.Loop[kernArgs[T]]).For(n, splitGrain, a, kernRange[T])
+	} else {
+		any(&kernLoop64).(*parallel.Loop[kernArgs[T]]).For(n, splitGrain, a, kernRange[T])
+	}
+	return true
+}
