@@ -5,6 +5,7 @@ import (
 	"math"
 
 	"github.com/descent-ml/descent/graph"
+	"github.com/descent-ml/descent/internal/parallel"
 	"github.com/descent-ml/descent/internal/vec"
 )
 
@@ -234,8 +235,16 @@ func finite(t *graph.Tensor) bool {
 }
 
 // allFinite reports whether x holds no NaN or Inf: the SIMD check of
-// internal/vec, then allFiniteGo for the elements past its last vector.
+// internal/vec, then allFiniteGo for the elements past its last vector;
+// a long x in ranges over the thread pool (any cut gives the same answer).
 func allFinite[T graph.Float](x []T) bool {
+	if len(x) >= 2*splitGrain && parallel.Threads() > 1 {
+		return finiteSplit(x)
+	}
+	return allFiniteSerial(x)
+}
+
+func allFiniteSerial[T graph.Float](x []T) bool {
 	n, ok := vec.AllFinite(simd, x)
 	return ok && allFiniteGo(x[n:])
 }

@@ -1,6 +1,8 @@
 package optimizers
 
 import (
+	"sync"
+
 	"github.com/descent-ml/descent/graph"
 	"github.com/descent-ml/descent/internal/parallel"
 )
@@ -79,6 +81,49 @@ func split[T graph.Float](a kernArgs[T]) bool {
 		any(&kernLoop32).(*parallel.Loop[kernArgs[T]]).For(n, splitGrain, a, kernRange[T])
 	} else {
 		any(&kernLoop64).(*parallel.Loop[kernArgs[T]]).For(n, splitGrain, a, kernRange[T])
+	}
+	return true
+}
+
+// finiteArgs is allFinite's work: each range that meets a NaN or Inf
+// clears its flag in ok (one per range: no shared write).
+type finiteArgs[T graph.Float] struct {
+	x  []T
+	ok []bool
+}
+
+func finiteRange[T graph.Float](a *finiteArgs[T], lo, hi int) {
+	a.ok[lo/splitGrain] = allFiniteSerial(a.x[lo:hi])
+}
+
+var (
+	finiteLoop32 parallel.Loop[finiteArgs[float32]]
+	finiteLoop64 parallel.Loop[finiteArgs[float64]]
+	// finiteFlags holds the flags of the ranges of one call at a time.
+	finiteFlags struct {
+		sync.Mutex
+		ok []bool
+	}
+)
+
+func finiteSplit[T graph.Float](x []T) bool {
+	finiteFlags.Lock()
+	defer finiteFlags.Unlock()
+	n := parallel.Split(len(x), splitGrain)
+	if cap(finiteFlags.ok) < n {
+		finiteFlags.ok = make([]bool, n)
+	}
+	ok := finiteFlags.ok[:n]
+	var z T
+	if _, f32 := any(z).(float32); f32 {
+		any(&finiteLoop32).(*parallel.Loop[finiteArgs[T]]).For(len(x), splitGrain, finiteArgs[T]{x, ok}, finiteRange[T])
+	} else {
+		any(&finiteLoop64).(*parallel.Loop[finiteArgs[T]]).For(len(x), splitGrain, finiteArgs[T]{x, ok}, finiteRange[T])
+	}
+	for _, v := range ok {
+		if !v {
+			return false
+		}
 	}
 	return true
 }

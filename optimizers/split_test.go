@@ -16,13 +16,17 @@ import (
 func TestThreadsSameBits(t *testing.T) {
 	defer graph.SetThreads(0)
 	makers := map[string]func() (optimizers.Optimizer, error){
-		"sgd":      func() (optimizers.Optimizer, error) { return optimizers.NewSGD(optimizers.SGDConfig{LR: 0.1}) },
-		"momentum": func() (optimizers.Optimizer, error) { return optimizers.NewSGD(optimizers.SGDConfig{LR: 0.1, Momentum: 0.9}) },
-		"adagrad":  func() (optimizers.Optimizer, error) { return optimizers.NewAdagrad(optimizers.AdagradConfig{LR: 0.1}) },
+		"sgd": func() (optimizers.Optimizer, error) { return optimizers.NewSGD(optimizers.SGDConfig{LR: 0.1}) },
+		"momentum": func() (optimizers.Optimizer, error) {
+			return optimizers.NewSGD(optimizers.SGDConfig{LR: 0.1, Momentum: 0.9})
+		},
+		"adagrad": func() (optimizers.Optimizer, error) { return optimizers.NewAdagrad(optimizers.AdagradConfig{LR: 0.1}) },
 		"rmsprop": func() (optimizers.Optimizer, error) {
 			return optimizers.NewRMSprop(optimizers.RMSpropConfig{LR: 0.01, Momentum: 0.5, Centered: true})
 		},
-		"adam": func() (optimizers.Optimizer, error) { return optimizers.NewAdam(optimizers.AdamConfig{LR: 0.01, AMSGrad: true}) },
+		"adam": func() (optimizers.Optimizer, error) {
+			return optimizers.NewAdam(optimizers.AdamConfig{LR: 0.01, AMSGrad: true})
+		},
 	}
 	const n = 3<<15 + 13
 	for name, mk := range makers {
@@ -52,6 +56,22 @@ func TestThreadsSameBits(t *testing.T) {
 					}
 				}
 			}
+		}
+	}
+}
+
+// TestAllFiniteSplit puts one NaN or Inf anywhere in a gradient checked in
+// ranges over threads.
+func TestAllFiniteSplit(t *testing.T) {
+	defer graph.SetThreads(0)
+	require.NoError(t, graph.SetThreads(3))
+	x := make([]float32, 5<<15+7)
+	require.True(t, optimizers.AllFiniteForTest(x))
+	for _, at := range []int{0, 1 << 15, 3<<15 + 5, len(x) - 1} {
+		for _, bad := range []float32{float32(math.NaN()), float32(math.Inf(-1))} {
+			x[at] = bad
+			require.False(t, optimizers.AllFiniteForTest(x), "%v at %d", bad, at)
+			x[at] = 0
 		}
 	}
 }
