@@ -13,7 +13,7 @@ const batch = 128
 
 // setup builds a float32 classifier on MNIST-shaped inputs [N, 784] and
 // compiles its loss and logits.
-func setup(b *testing.B, spec models.Spec) (*graph.Graph, models.Module, *graph.Program, *graph.Node, *graph.Node, *graph.Node) {
+func setup(b testing.TB, spec models.Spec) (*graph.Graph, models.Module, *graph.Program, *graph.Node, *graph.Node, *graph.Node) {
 	b.Helper()
 	g, err := graph.New(graph.Config{DType: graph.Float32, Seed: 1})
 	if err != nil {

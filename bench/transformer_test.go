@@ -15,7 +15,7 @@ var transformerSpec = models.Spec{Kind: "transformer", Vocab: 100, MaxLen: 32, O
 
 // setupTransformer builds the model and its training program for batches
 // of 32 sequences of 32 tokens.
-func setupTransformer(b *testing.B) (models.Module, *graph.Program, graph.Feeds) {
+func setupTransformer(b testing.TB) (models.Module, *graph.Program, graph.Feeds) {
 	b.Helper()
 	g, err := graph.New(graph.Config{DType: graph.Float32, Seed: 1})
 	if err != nil {
