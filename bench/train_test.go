@@ -34,20 +34,24 @@ func setup(b testing.TB, spec models.Spec) (*graph.Graph, models.Module, *graph.
 }
 
 var (
-	mlpSpec = models.Spec{Kind: "mlp", In: 784, Hidden: []int{256, 128}, Out: 10}
-	cnnSpec = models.Spec{Kind: "cnn", In: 784, Out: 10, Image: []int{1, 28, 28}, Preset: models.DefaultCNNPreset}
+	mlpSpec   = models.Spec{Kind: "mlp", In: 784, Hidden: []int{256, 128}, Out: 10}
+	cnnSpec   = models.Spec{Kind: "cnn", In: 784, Out: 10, Image: []int{1, 28, 28}, Preset: models.DefaultCNNPreset}
+	mlpBNSpec = models.Spec{Kind: "mlp", In: 784, Hidden: []int{256, 128}, Out: 10, BatchNorm: true}
+	cnnBNSpec = models.Spec{Kind: "cnn", In: 784, Out: 10, Image: []int{1, 28, 28}, Preset: models.DefaultCNNPreset, BatchNorm: true}
 )
 
 // BenchmarkTrainStep times forward, backward and an optimizer update: the
 // MLP and the CNN with SGD momentum (lr 0.01, momentum 0.9, batch 128, as
-// ../shared/bench/torch_mlp_step.py and bench/torch_cnn_step.py), the
-// Transformer with Adam (batch 32, sequence 32, as
-// bench/torch_transformer_step.py).
+// ../shared/bench/torch_mlp_step.py and bench/torch_cnn_step.py), the same
+// with batch norm (mlp-bn, cnn-bn: their allocation counts are the point),
+// the Transformer with Adam (batch 32, sequence 32, as
+// bench/torch_transformer_step.py). The ops use GOMAXPROCS threads unless
+// DESCENT_NUM_THREADS says otherwise, so -cpu 1,2 compares thread counts.
 func BenchmarkTrainStep(b *testing.B) {
 	for _, c := range []struct {
 		name string
 		spec models.Spec
-	}{{"mlp", mlpSpec}, {"cnn", cnnSpec}} {
+	}{{"mlp", mlpSpec}, {"mlp-bn", mlpBNSpec}, {"cnn", cnnSpec}, {"cnn-bn", cnnBNSpec}} {
 		b.Run(c.name, func(b *testing.B) {
 			_, m, prog, x, y, _ := setup(b, c.spec)
 			opt, err := optimizers.NewSGD(optimizers.SGDConfig{LR: 0.01, Momentum: 0.9})

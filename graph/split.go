@@ -31,7 +31,7 @@ type unaryArgs[T Float] struct {
 	out, in []T
 }
 
-func unaryRange[T Float](a *unaryArgs[T], lo, hi int) { unary(a.o, a.out[lo:hi], a.in[lo:hi]) }
+func (a unaryArgs[T]) Range(lo, hi int) { unary(a.o, a.out[lo:hi], a.in[lo:hi]) }
 
 var (
 	unaryLoop32 parallel.Loop[unaryArgs[float32]]
@@ -48,7 +48,7 @@ func unaryGrain(k unaryKind) int {
 
 func unarySplit[T Float](l *parallel.Loop[unaryArgs[T]], o unaryOp, out, in []T) {
 	if g := unaryGrain(o.kind); splits(len(out), g) {
-		l.For(len(out), g, unaryArgs[T]{o, out, in}, unaryRange[T])
+		l.For(len(out), g, unaryArgs[T]{o, out, in})
 		return
 	}
 	unary(o, out, in)
@@ -59,7 +59,7 @@ type unaryGradArgs[T Float] struct {
 	out, y, g []T
 }
 
-func unaryGradRange[T Float](a *unaryGradArgs[T], lo, hi int) {
+func (a unaryGradArgs[T]) Range(lo, hi int) {
 	unaryGrad(a.k, a.out[lo:hi], a.y[lo:hi], a.g[lo:hi])
 }
 
@@ -70,7 +70,7 @@ var (
 
 func unaryGradSplit[T Float](l *parallel.Loop[unaryGradArgs[T]], k unaryKind, out, y, g []T) {
 	if splits(len(out), grainMap) {
-		l.For(len(out), grainMap, unaryGradArgs[T]{k, out, y, g}, unaryGradRange[T])
+		l.For(len(out), grainMap, unaryGradArgs[T]{k, out, y, g})
 		return
 	}
 	unaryGrad(k, out, y, g)
@@ -84,7 +84,7 @@ type affineArgs[T Float] struct {
 	shift   bool
 }
 
-func affineRange[T Float](a *affineArgs[T], lo, hi int) {
+func (a affineArgs[T]) Range(lo, hi int) {
 	if a.shift {
 		shift(a.out[lo:hi], a.in[lo:hi], a.c)
 	} else {
@@ -99,10 +99,10 @@ var (
 
 func affineSplit[T Float](l *parallel.Loop[affineArgs[T]], out, in []T, c T, isShift bool) {
 	if splits(len(out), grainMap) {
-		l.For(len(out), grainMap, affineArgs[T]{out, in, c, isShift}, affineRange[T])
+		l.For(len(out), grainMap, affineArgs[T]{out, in, c, isShift})
 		return
 	}
-	affineRange(&affineArgs[T]{out, in, c, isShift}, 0, len(out))
+	affineArgs[T]{out, in, c, isShift}.Range(0, len(out))
 }
 
 // binary ops with broadcasting: binaryBroadcast's cases, each cut in its
@@ -125,7 +125,7 @@ const (
 	binLayout                // anything else: runs of the layout
 )
 
-func binaryRange[T Float](a *binaryArgs[T], lo, hi int) {
+func (a binaryArgs[T]) Range(lo, hi int) {
 	switch a.mode {
 	case binSame:
 		sa, sb := 1, 1
@@ -185,7 +185,7 @@ func binarySplit[T Float](lp *parallel.Loop[binaryArgs[T]], k binKind, out, a, b
 		args.l, _ = newLayout(os, as, bs) // Infer checked the rank
 		n, grain = args.l.rows(), rowGrain(args.l.dims[args.l.n-1], grainMap)
 	}
-	lp.For(n, grain, args, binaryRange[T])
+	lp.For(n, grain, args)
 }
 
 // broadcasts (expand).
@@ -195,7 +195,7 @@ type expandArgs[T any] struct {
 	l      layout
 }
 
-func expandRange[T any](a *expandArgs[T], lo, hi int) {
+func (a expandArgs[T]) Range(lo, hi int) {
 	s, out, x := a.l.inner(0), a.out, a.x
 	a.l.walkRows(lo, hi, func(o, i0, _, _, n int) {
 		if s == 1 {
@@ -220,7 +220,7 @@ func expandSplit[T any](lp *parallel.Loop[expandArgs[T]], out, x []T, l *layout)
 		expand(out, x, l)
 		return
 	}
-	lp.For(l.rows(), rowGrain(l.dims[l.n-1], grainMap), expandArgs[T]{out, x, *l}, expandRange[T])
+	lp.For(l.rows(), rowGrain(l.dims[l.n-1], grainMap), expandArgs[T]{out, x, *l})
 }
 
 // softmax, its gradient and the cross entropy's gradient: independent
@@ -236,7 +236,7 @@ type softmaxArgs[T Float] struct {
 	crossEntropyGrad bool
 }
 
-func softmaxRange[T Float](a *softmaxArgs[T], lo, hi int) {
+func (a softmaxArgs[T]) Range(lo, hi int) {
 	switch {
 	case a.crossEntropyGrad:
 		crossEntropyGrad(a.out[lo*a.c:hi*a.c], a.x[lo*a.c:hi*a.c], a.labels[lo:hi], a.c, a.scale)
@@ -258,10 +258,10 @@ var (
 // split when they are many and large enough.
 func softmaxSplit[T Float](lp *parallel.Loop[softmaxArgs[T]], a softmaxArgs[T], rows, width int) {
 	if !splits(rows*width, grainMath) || rows < 2 {
-		softmaxRange(&a, 0, rows)
+		a.Range(0, rows)
 		return
 	}
-	lp.For(rows, rowGrain(width, grainMath), a, softmaxRange[T])
+	lp.For(rows, rowGrain(width, grainMath), a)
 }
 
 // reductions along a middle axis: independent outer blocks, or, with one
@@ -275,7 +275,7 @@ type reduceArgs[T Float] struct {
 	cols              bool // split the inner columns (outer == 1)
 }
 
-func reduceRange[T Float](a *reduceArgs[T], lo, hi int) {
+func (a reduceArgs[T]) Range(lo, hi int) {
 	if !a.cols {
 		reduceBlocks(a.k, a.out[lo*a.inner:hi*a.inner], a.x[lo*a.red*a.inner:hi*a.red*a.inner], hi-lo, a.red, a.inner)
 		return
@@ -298,8 +298,8 @@ func reduceSplit[T Float](lp *parallel.Loop[reduceArgs[T]], k redKind, out, x []
 		return
 	}
 	if outer >= 2 {
-		lp.For(outer, rowGrain(red*inner, g), reduceArgs[T]{k: k, out: out, x: x, outer: outer, red: red, inner: inner}, reduceRange[T])
+		lp.For(outer, rowGrain(red*inner, g), reduceArgs[T]{k: k, out: out, x: x, outer: outer, red: red, inner: inner})
 		return
 	}
-	lp.For(inner, max(16, rowGrain(red, g)), reduceArgs[T]{k: k, out: out, x: x, outer: 1, red: red, inner: inner, cols: true}, reduceRange[T])
+	lp.For(inner, max(16, rowGrain(red, g)), reduceArgs[T]{k: k, out: out, x: x, outer: 1, red: red, inner: inner, cols: true})
 }

@@ -362,7 +362,7 @@ type sumArgs[T Float] struct {
 	chunks     int
 }
 
-func sumPartsRange[T Float](a *sumArgs[T], lo, hi int) {
+func (a sumArgs[T]) Range(lo, hi int) {
 	size := len(a.acc)
 	acc := a.acc[lo:hi]
 	for c := 1; c < a.chunks; c++ {
@@ -386,9 +386,9 @@ func sumParts[T Float](acc, parts []T, chunks int) {
 	const grain = 8192
 	switch a := any(acc).(type) {
 	case []float32:
-		sumLoop32.For(len(a), grain, sumArgs[float32]{a, any(parts).([]float32), chunks}, sumPartsRange[float32])
+		sumLoop32.For(len(a), grain, sumArgs[float32]{a, any(parts).([]float32), chunks})
 	case []float64:
-		sumLoop64.For(len(a), grain, sumArgs[float64]{a, any(parts).([]float64), chunks}, sumPartsRange[float64])
+		sumLoop64.For(len(a), grain, sumArgs[float64]{a, any(parts).([]float64), chunks})
 	}
 }
 

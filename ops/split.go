@@ -37,7 +37,7 @@ type planeArgs[T Float] struct {
 	g      geom
 }
 
-func planeRange[T Float](a *planeArgs[T], p0, p1 int) {
+func (a planeArgs[T]) Range(p0, p1 int) {
 	g := a.g
 	P, I := g.out(), g.in()
 	y, x, n := a.y[p0*P:p1*P], a.x[p0*I:p1*I], p1-p0
@@ -75,10 +75,10 @@ var (
 func planeSplit[T Float](l *parallel.Loop[planeArgs[T]], a planeArgs[T], planes int) {
 	I := max(a.g.in(), 1)
 	if !splits(planes*I, grainMap) || planes < 2 {
-		planeRange(&a, 0, planes)
+		a.Range(0, planes)
 		return
 	}
-	l.For(planes, max(1, grainMap/I), a, planeRange[T])
+	l.For(planes, max(1, grainMap/I), a)
 }
 
 // Batch norm's per-channel kernels (channel.go). The sums run over
@@ -105,7 +105,7 @@ type chanArgs[T Float] struct {
 	a, b, k, mu   []T
 }
 
-func chanRange[T Float](a *chanArgs[T], lo, hi int) {
+func (a chanArgs[T]) Range(lo, hi int) {
 	switch a.op {
 	case chanSums:
 		channelSums(a.out, a.x, a.l, a.tmp, lo, hi)
@@ -138,13 +138,13 @@ func chanSplit[T Float](a chanArgs[T]) {
 		n, grain = l.c, max(16, grainMap/max(l.count(), 1))
 	}
 	if !splits(total, grainMap) || n < 2 {
-		chanRange(&a, 0, n)
+		a.Range(0, n)
 		return
 	}
 	var z T
 	if _, f32 := any(z).(float32); f32 {
-		any(&chanLoop32).(*parallel.Loop[chanArgs[T]]).For(n, grain, a, chanRange[T])
+		any(&chanLoop32).(*parallel.Loop[chanArgs[T]]).For(n, grain, a)
 	} else {
-		any(&chanLoop64).(*parallel.Loop[chanArgs[T]]).For(n, grain, a, chanRange[T])
+		any(&chanLoop64).(*parallel.Loop[chanArgs[T]]).For(n, grain, a)
 	}
 }

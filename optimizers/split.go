@@ -47,7 +47,7 @@ func sub[T graph.Float](s []T, lo, hi int) []T {
 	return s[lo:hi]
 }
 
-func kernRange[T graph.Float](a *kernArgs[T], lo, hi int) {
+func (a kernArgs[T]) Range(lo, hi int) {
 	p, g, b1, b2, b3 := a.p[lo:hi], a.g[lo:hi], sub(a.b1, lo, hi), sub(a.b2, lo, hi), sub(a.b3, lo, hi)
 	switch a.kind {
 	case kSGD:
@@ -78,9 +78,9 @@ func split[T graph.Float](a kernArgs[T]) bool {
 	}
 	var z T
 	if _, f32 := any(z).(float32); f32 {
-		any(&kernLoop32).(*parallel.Loop[kernArgs[T]]).For(n, splitGrain, a, kernRange[T])
+		any(&kernLoop32).(*parallel.Loop[kernArgs[T]]).For(n, splitGrain, a)
 	} else {
-		any(&kernLoop64).(*parallel.Loop[kernArgs[T]]).For(n, splitGrain, a, kernRange[T])
+		any(&kernLoop64).(*parallel.Loop[kernArgs[T]]).For(n, splitGrain, a)
 	}
 	return true
 }
@@ -92,7 +92,7 @@ type finiteArgs[T graph.Float] struct {
 	ok []bool
 }
 
-func finiteRange[T graph.Float](a *finiteArgs[T], lo, hi int) {
+func (a finiteArgs[T]) Range(lo, hi int) {
 	a.ok[lo/splitGrain] = allFiniteSerial(a.x[lo:hi])
 }
 
@@ -116,9 +116,9 @@ func finiteSplit[T graph.Float](x []T) bool {
 	ok := finiteFlags.ok[:n]
 	var z T
 	if _, f32 := any(z).(float32); f32 {
-		any(&finiteLoop32).(*parallel.Loop[finiteArgs[T]]).For(len(x), splitGrain, finiteArgs[T]{x, ok}, finiteRange[T])
+		any(&finiteLoop32).(*parallel.Loop[finiteArgs[T]]).For(len(x), splitGrain, finiteArgs[T]{x, ok})
 	} else {
-		any(&finiteLoop64).(*parallel.Loop[finiteArgs[T]]).For(len(x), splitGrain, finiteArgs[T]{x, ok}, finiteRange[T])
+		any(&finiteLoop64).(*parallel.Loop[finiteArgs[T]]).For(len(x), splitGrain, finiteArgs[T]{x, ok})
 	}
 	for _, v := range ok {
 		if !v {

@@ -156,7 +156,7 @@ type sumArgs struct {
 	grain int
 }
 
-func sumRange(a *sumArgs, lo, hi int) {
+func (a sumArgs) Range(lo, hi int) {
 	s := 0.0
 	for _, v := range a.x[lo:hi] {
 		s += v
@@ -178,7 +178,7 @@ func TestLoopNoAllocation(t *testing.T) {
 	for _, th := range []int{1, 2, 3} {
 		require.NoError(t, SetThreads(th))
 		allocs := testing.AllocsPerRun(50, func() {
-			sumLoop.For(len(x), grain, sumArgs{x, part, grain}, sumRange)
+			sumLoop.For(len(x), grain, sumArgs{x, part, grain})
 		})
 		require.Zero(t, allocs, "threads %d", th)
 		s := 0.0
