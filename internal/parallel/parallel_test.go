@@ -2,9 +2,11 @@ package parallel
 
 import (
 	"fmt"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -203,5 +205,29 @@ func BenchmarkRun(b *testing.B) {
 				Run(task, 2, 0)
 			}
 		})
+	}
+}
+
+// TestRunIsConcurrent: two chunks on two workers wait for each other, so
+// the test passes only if they run at the same time (on any number of
+// cores: the wait yields).
+func TestRunIsConcurrent(t *testing.T) {
+	var arrived atomic.Int32
+	var timedOut atomic.Bool
+	task := Func(func(_, _ int) {
+		arrived.Add(1)
+		deadline := time.Now().Add(5 * time.Second)
+		for arrived.Load() < 2 {
+			if time.Now().After(deadline) {
+				timedOut.Store(true)
+				return
+			}
+			runtime.Gosched()
+		}
+	})
+	for range 20 {
+		arrived.Store(0)
+		Run(task, 2, 2)
+		require.False(t, timedOut.Load(), "the two chunks did not run concurrently")
 	}
 }
