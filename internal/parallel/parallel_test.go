@@ -231,3 +231,23 @@ func TestRunIsConcurrent(t *testing.T) {
 		require.False(t, timedOut.Load(), "the two chunks did not run concurrently")
 	}
 }
+
+// BenchmarkRunAfterGap times a Run of two tiny chunks after the caller has
+// worked alone for a while (the workers have parked): the latency a
+// training step pays per split op.
+func BenchmarkRunAfterGap(b *testing.B) {
+	for _, gap := range []time.Duration{0, 20 * time.Microsecond, 200 * time.Microsecond} {
+		b.Run(fmt.Sprintf("gap=%v", gap), func(b *testing.B) {
+			task := Func(func(int, int) {})
+			var inRun time.Duration
+			for b.Loop() {
+				for t0 := time.Now(); time.Since(t0) < gap; {
+				}
+				t0 := time.Now()
+				Run(task, 2, 2)
+				inRun += time.Since(t0)
+			}
+			b.ReportMetric(float64(inRun.Nanoseconds())/float64(b.N), "ns/run")
+		})
+	}
+}
