@@ -1,14 +1,23 @@
 package ops
 
+import "github.com/descent-ml/descent/internal/vec"
+
+// simd is the level of internal/vec's kernels batch norm uses on [N, C]
+// tensors: the best this machine has.
+var simd = vec.Best()
+
 // Per-channel kernels of batch norm on tensors viewed as [N, C, S]
 // (S = H·W, or 1 for [N, C]). Reductions accumulate in T over blocks (of
 // at most planeBlock values of a plane, or rowBlock rows) and in float64
 // across blocks: in float32 the error of a block stays near 1e-6
 // relative, as with PyTorch's vectorised float32 sums. Rows (S = 1) run
 // along the channels, four rows at a time, with a T accumulator per
-// channel in tmp (2C values); planes (S > 1) run along a channel's
-// contiguous H·W values with four accumulators. Maps compute in T with
-// per-channel coefficients already in T.
+// channel in tmp (2C values): internal/vec's kernels (ColSums, RowAffine,
+// ...) for the leading whole vectors of channels, computing per channel
+// the scalar loops' operations in the same order, and the scalar loops
+// for the rest. Planes (S > 1) run along a channel's contiguous H·W
+// values with four accumulators. Maps compute in T with per-channel
+// coefficients already in T.
 
 const (
 	planeBlock = 256
@@ -30,17 +39,19 @@ func channelSums[T Float](out []float64, x []T, l layout, tmp []T, c0, c1 int) {
 		acc := tmp[c0:c1]
 		for n0 := 0; n0 < l.n; n0 += rowBlock {
 			n1 := min(n0+rowBlock, l.n)
-			clear(acc)
+			k := vec.ColSums(simd, acc, x[n0*l.c+c0:], l.c, n1-n0) // the leading whole vectors
+			rest, ck := acc[k:], c0+k
+			clear(rest)
 			n := n0
 			for ; n+4 <= n1; n += 4 {
-				r0, r1, r2, r3 := rows(x[c0:], n, l.c, len(acc))
-				for c := range acc {
-					acc[c] += (r0[c] + r1[c]) + (r2[c] + r3[c])
+				r0, r1, r2, r3 := rows(x[ck:], n, l.c, len(rest))
+				for c := range rest {
+					rest[c] += (r0[c] + r1[c]) + (r2[c] + r3[c])
 				}
 			}
 			for ; n < n1; n++ {
-				for c, v := range x[n*l.c+c0:][:len(acc)] {
-					acc[c] += v
+				for c, v := range x[n*l.c+ck:][:len(rest)] {
+					rest[c] += v
 				}
 			}
 			for c, v := range acc {
@@ -90,22 +101,24 @@ func channelSqDev[T Float](out []float64, x []T, mean []float64, l layout, tmp [
 		}
 		for n0 := 0; n0 < l.n; n0 += rowBlock {
 			n1 := min(n0+rowBlock, l.n)
-			clear(acc)
+			k := vec.ColSqDev(simd, acc, x[n0*l.c+c0:], mu, l.c, n1-n0)
+			rest, ck, mu := acc[k:], c0+k, mu[k:]
+			clear(rest)
 			n := n0
 			for ; n+4 <= n1; n += 4 {
-				r0, r1, r2, r3 := rows(x[c0:], n, l.c, len(acc))
-				mu := mu[:len(acc)]
-				for c := range acc {
+				r0, r1, r2, r3 := rows(x[ck:], n, l.c, len(rest))
+				mu := mu[:len(rest)]
+				for c := range rest {
 					m := mu[c]
 					d0, d1, d2, d3 := r0[c]-m, r1[c]-m, r2[c]-m, r3[c]-m
-					acc[c] += (d0*d0 + d1*d1) + (d2*d2 + d3*d3)
+					rest[c] += (d0*d0 + d1*d1) + (d2*d2 + d3*d3)
 				}
 			}
 			for ; n < n1; n++ {
-				mu := mu[:len(acc)]
-				for c, v := range x[n*l.c+c0:][:len(acc)] {
+				mu := mu[:len(rest)]
+				for c, v := range x[n*l.c+ck:][:len(rest)] {
 					d := v - mu[c]
-					acc[c] += d * d
+					rest[c] += d * d
 				}
 			}
 			for c, v := range acc {
@@ -159,22 +172,24 @@ func channelDots[T Float](out []float64, dy, x []T, mean []float64, l layout, tm
 		}
 		for n0 := 0; n0 < l.n; n0 += rowBlock {
 			n1 := min(n0+rowBlock, l.n)
-			clear(acc)
+			k := vec.ColDots(simd, acc, dy[n0*l.c+c0:], x[n0*l.c+c0:], mu, l.c, n1-n0)
+			rest, ck, mu := acc[k:], c0+k, mu[k:]
+			clear(rest)
 			n := n0
 			for ; n+4 <= n1; n += 4 {
-				r0, r1, r2, r3 := rows(x[c0:], n, l.c, len(acc))
-				g0, g1, g2, g3 := rows(dy[c0:], n, l.c, len(acc))
-				mu := mu[:len(acc)]
-				for c := range acc {
+				r0, r1, r2, r3 := rows(x[ck:], n, l.c, len(rest))
+				g0, g1, g2, g3 := rows(dy[ck:], n, l.c, len(rest))
+				mu := mu[:len(rest)]
+				for c := range rest {
 					m := mu[c]
-					acc[c] += (g0[c]*(r0[c]-m) + g1[c]*(r1[c]-m)) + (g2[c]*(r2[c]-m) + g3[c]*(r3[c]-m))
+					rest[c] += (g0[c]*(r0[c]-m) + g1[c]*(r1[c]-m)) + (g2[c]*(r2[c]-m) + g3[c]*(r3[c]-m))
 				}
 			}
 			for ; n < n1; n++ {
-				mu := mu[:len(acc)]
-				g := dy[n*l.c+c0:][:len(acc)]
-				for c, v := range x[n*l.c+c0:][:len(acc)] {
-					acc[c] += g[c] * (v - mu[c])
+				mu := mu[:len(rest)]
+				g := dy[n*l.c+ck:][:len(rest)]
+				for c, v := range x[n*l.c+ck:][:len(rest)] {
+					rest[c] += g[c] * (v - mu[c])
 				}
 			}
 			for c, v := range acc {
@@ -233,21 +248,20 @@ func normalize[T Float](y, x, sc, sh []T, l layout, u0, u1 int) {
 		for n := u0; n < u1; n++ {
 			xr := x[n*l.c:][:len(sc)]
 			yr := y[n*l.c:][:len(sc)]
-			for c, v := range xr {
-				yr[c] = v*sc[c] + sh[c]
+			k := vec.RowAffine(simd, yr, xr, sc, sh)
+			for c, v := range xr[k:] {
+				yr[k+c] = v*sc[k+c] + sh[k+c]
 			}
 		}
 		return
 	}
 	for u := u0; u < u1; u++ {
-		{
-			c, o := u%l.c, u*l.s
-			xp := x[o:][:l.s]
-			yp := y[o:][:len(xp)]
-			s, b := sc[c], sh[c]
-			for i, v := range xp {
-				yp[i] = v*s + b
-			}
+		c, o := u%l.c, u*l.s
+		xp := x[o:][:l.s]
+		yp := y[o:][:len(xp)]
+		s, b := sc[c], sh[c]
+		for i, v := range xp {
+			yp[i] = v*s + b
 		}
 	}
 }
@@ -259,21 +273,20 @@ func scaleChannels[T Float](dx, dy, a []T, l layout, u0, u1 int) {
 		for n := u0; n < u1; n++ {
 			gr := dy[n*l.c:][:len(a)]
 			dr := dx[n*l.c:][:len(a)]
-			for c, v := range gr {
-				dr[c] = v * a[c]
+			k := vec.RowScale(simd, dr, gr, a)
+			for c, v := range gr[k:] {
+				dr[k+c] = v * a[k+c]
 			}
 		}
 		return
 	}
 	for u := u0; u < u1; u++ {
-		{
-			c, o := u%l.c, u*l.s
-			ac := a[c]
-			gp := dy[o:][:l.s]
-			dp := dx[o:][:len(gp)]
-			for i, v := range gp {
-				dp[i] = v * ac
-			}
+		c, o := u%l.c, u*l.s
+		ac := a[c]
+		gp := dy[o:][:l.s]
+		dp := dx[o:][:len(gp)]
+		for i, v := range gp {
+			dp[i] = v * ac
 		}
 	}
 }
@@ -285,21 +298,20 @@ func bnDx[T Float](dx, dy, x, mu, a, b, k []T, l layout, u0, u1 int) {
 			gr := dy[n*l.c:][:l.c]
 			xr, dr := x[n*l.c:][:len(gr)], dx[n*l.c:][:len(gr)]
 			a, b, k, mu := a[:len(gr)], b[:len(gr)], k[:len(gr)], mu[:len(gr)]
-			for c, v := range gr {
-				dr[c] = a[c]*v + b[c]*(xr[c]-mu[c]) + k[c]
+			j := vec.RowBNDx(simd, dr, gr, xr, mu, a, b, k)
+			for c := j; c < len(gr); c++ {
+				dr[c] = a[c]*gr[c] + b[c]*(xr[c]-mu[c]) + k[c]
 			}
 		}
 		return
 	}
 	for u := u0; u < u1; u++ {
-		{
-			c, o := u%l.c, u*l.s
-			gp := dy[o:][:l.s]
-			xp, dp := x[o:][:len(gp)], dx[o:][:len(gp)]
-			ac, bc, kc, m := a[c], b[c], k[c], mu[c]
-			for i, v := range gp {
-				dp[i] = ac*v + bc*(xp[i]-m) + kc
-			}
+		c, o := u%l.c, u*l.s
+		gp := dy[o:][:l.s]
+		xp, dp := x[o:][:len(gp)], dx[o:][:len(gp)]
+		ac, bc, kc, m := a[c], b[c], k[c], mu[c]
+		for i, v := range gp {
+			dp[i] = ac*v + bc*(xp[i]-m) + kc
 		}
 	}
 }

@@ -135,7 +135,10 @@ func chanSplit[T Float](a chanArgs[T]) {
 	n := units(l) // maps: rows or planes
 	grain := max(1, grainMap/max(total/max(n, 1), 1))
 	if a.op <= chanDots { // sums: channels
-		n, grain = l.c, max(16, grainMap/max(l.count(), 1))
+		// Whole vectors of channels per chunk (16 float32 on AVX-512), so
+		// the SIMD kernels leave the same last channels to the scalar
+		// loops whatever the cut.
+		n, grain = l.c, (max(16, grainMap/max(l.count(), 1))+15)/16*16
 	}
 	if !splits(total, grainMap) || n < 2 {
 		a.Range(0, n)
