@@ -2,6 +2,7 @@ package graph
 
 import (
 	"fmt"
+	"github.com/descent-ml/descent/internal/vec"
 	"math"
 )
 
@@ -129,8 +130,28 @@ func isSuffix(small, big Shape) bool {
 	return Shape(big[len(big)-len(small):]).Equal(small)
 }
 
-// binaryRow computes out[i] = a[i*sa] op b[i*sb], sa and sb in {0, 1}.
+// binaryRow computes out[i] = a[i*sa] op b[i*sb], sa and sb in {0, 1}:
+// +, -, ×, ÷ on the leading whole vectors with internal/vec's SIMD kernels
+// (the same IEEE operation per element), the rest and the other ops here.
 func binaryRow[T Float](k binKind, out, a, b []T, sa, sb int) {
+	if k <= opDiv && (sa == 1 || sb == 1) {
+		x, y := a[:1], b[:1]
+		if sa == 1 {
+			x = a[:len(out)]
+		}
+		if sb == 1 {
+			y = b[:len(out)]
+		}
+		if d := vec.Binary(simd, vec.BinOp(k), out, x, y); d > 0 {
+			out = out[d:]
+			if sa == 1 {
+				a = a[d:]
+			}
+			if sb == 1 {
+				b = b[d:]
+			}
+		}
+	}
 	n := len(out)
 	switch {
 	case sa == 1 && sb == 1:

@@ -192,6 +192,18 @@ func (o expandOp) Forward(_ *Context, out *Tensor, in []*Tensor) error {
 	return nil
 }
 
+// fillRun sets every element of run to v: one store, then copies that
+// double the filled part (copy is vectorised; a store per element is not).
+func fillRun[T any](run []T, v T) {
+	if len(run) == 0 {
+		return
+	}
+	run[0] = v
+	for done := 1; done < len(run); done *= 2 {
+		copy(run[done:], run[:done])
+	}
+}
+
 func expand[T any](out, x []T, l *layout) {
 	s := l.inner(0)
 	l.walk(func(o, i0, _, _, n int) {
@@ -199,10 +211,7 @@ func expand[T any](out, x []T, l *layout) {
 			copy(out[o:o+n], x[i0:i0+n])
 			return
 		}
-		v := x[i0]
-		for i := o; i < o+n; i++ {
-			out[i] = v
-		}
+		fillRun(out[o:o+n], x[i0])
 	})
 }
 

@@ -3,6 +3,7 @@ package graph
 import (
 	"fmt"
 	"github.com/descent-ml/descent/internal/parallel"
+	"github.com/descent-ml/descent/internal/vec"
 	"math"
 	"slices"
 )
@@ -350,8 +351,24 @@ func combine(k redKind, acc, v float64) float64 {
 	return acc
 }
 
-// sum adds in float64 (two partial sums) for accuracy in float32.
+// sum adds in float64 for accuracy in float32. From sumSIMD values on,
+// internal/vec's kernel adds the leading whole vectors (float64 lanes,
+// then a fixed tree) and two partial sums here the rest; shorter rows keep
+// the two partial sums (the finite-difference checks of small tensors see
+// the same roundings as before). The order depends on len(x) alone.
 func sum[T Float](x []T) float64 {
+	if len(x) < sumSIMD {
+		return sumGo(x)
+	}
+	k, s := vec.Sum(simd, x)
+	return s + sumGo(x[k:])
+}
+
+// sumSIMD is the length from which sum uses the SIMD kernel.
+const sumSIMD = 512
+
+// sumGo adds in float64 with two partial sums.
+func sumGo[T Float](x []T) float64 {
 	var s0, s1 float64
 	i := 0
 	for ; i+1 < len(x); i += 2 {

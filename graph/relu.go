@@ -1,14 +1,26 @@
 package graph
 
-import "unsafe"
+import (
+	"unsafe"
+
+	"github.com/descent-ml/descent/internal/vec"
+)
 
 // ReLU's kernels work on the bits, without branches: on random data a
 // branch per element is mispredicted half the time, which made ReLU's
 // gradient the costliest op of an MLP step after the matrix products.
 // Negative inputs (and NaNs with the sign bit set) give +0.
 
-// relu writes max(x, 0) (+0 for negative zero).
+// simd is the level of internal/vec's kernels the maps use: the best
+// this machine has.
+var simd = vec.Best()
+
+// relu writes max(x, 0) (+0 for negative zero): the leading whole vectors
+// with internal/vec's kernel (the same bit operations), the rest here.
 func relu[T Float](out, in []T) {
+	if k := vec.ReLU(simd, out, in); k > 0 {
+		out, in = out[k:], in[k:]
+	}
 	if isF32[T]() {
 		o, x := asU32(out), asU32(in)
 		for i, b := range x {
@@ -25,6 +37,9 @@ func relu[T Float](out, in []T) {
 // reluGrad writes g where y > 0 and 0 elsewhere; y is ReLU's output, so
 // y >= +0 and y > 0 exactly when its bits are not 0.
 func reluGrad[T Float](out, y, g []T) {
+	if k := vec.ReLUGrad(simd, out, y, g); k > 0 {
+		out, y, g = out[k:], y[k:], g[k:]
+	}
 	if isF32[T]() {
 		o, ys, gs := asU32(out), asU32(y), asU32(g)
 		for i, b := range ys {

@@ -202,10 +202,7 @@ func (a expandArgs[T]) Range(lo, hi int) {
 			copy(out[o:o+n], x[i0:i0+n])
 			return
 		}
-		v := x[i0]
-		for i := o; i < o+n; i++ {
-			out[i] = v
-		}
+		fillRun(out[o:o+n], x[i0])
 	})
 }
 
