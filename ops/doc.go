@@ -98,6 +98,22 @@
 //     input. Masks come from the graph's seeded stream, drawn in each
 //     training forward pass: reproducible for a seed, not PyTorch's masks.
 //
+// # Threads and determinism
+//
+// The ops split their work over internal/parallel's threads (graph's
+// SetThreads): the convolution its groups of images (forward, dx) with
+// per-worker scratch, and dW as a sum over a fixed partition of the images
+// (at most 16 chunks, whatever the thread count) whose partials are added
+// in chunk order; pooling its planes; batch norm its rows or planes for
+// the maps and its channels for the sums (each channel's sum, its blocks
+// and their order, do not depend on the cut). Dropout stays on one thread:
+// its mask is one draw from the graph's stream, in order. So the results
+// are bit-identical for any number of threads (split_test.go,
+// TestConvThreadsSameBits). The convolution packs its weights once per
+// call for the GEMM's micro-kernel (internal/blas.Packed), not once per
+// group of images. Batch norm on [N, C] runs internal/vec's SIMD kernels
+// along the channels (the scalar loops' operations, in their order).
+//
 // Convolution sums in the graph's float type inside the matrix products:
 // db comes out of dW's products (a row of ones appended to the column
 // matrix), so it is summed in T like dW, not in float64 over planes as

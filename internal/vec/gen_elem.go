@@ -67,7 +67,7 @@ func (s isa) typ() string {
 var out bytes.Buffer
 
 func p(format string, args ...any) { fmt.Fprintf(&out, "\t"+format+"\n", args...) }
-func label(l string)                { fmt.Fprintf(&out, "%s:\n", l) }
+func label(l string)               { fmt.Fprintf(&out, "%s:\n", l) }
 
 // loop emits the 4-then-1 vector loop over CX elements; body(i, off)
 // handles vector i of the iteration at byte offset off; ptrs advance.
@@ -224,7 +224,7 @@ func sum(s isa) {
 	}
 	// Per step: one vector of doubles (8 on AVX-512, 4 on AVX2) from
 	// float32 halves (VCVTPS2PD) or float64 vectors.
-	step := s.vb() / 8 // doubles per vector
+	step := s.vb() / 8  // doubles per vector
 	in := step * s.es() // bytes of input per step
 	label("loop4")
 	p("CMPQ CX, $%d", 4*step)

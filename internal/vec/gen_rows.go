@@ -67,7 +67,7 @@ func (s isa) typ() string {
 var out bytes.Buffer
 
 func p(format string, args ...any) { fmt.Fprintf(&out, "\t"+format+"\n", args...) }
-func label(l string)                { fmt.Fprintf(&out, "%s:\n", l) }
+func label(l string)               { fmt.Fprintf(&out, "%s:\n", l) }
 
 // op emits dst = x OP y (Go asm order: OP y, x, dst).
 func (s isa) op(op, dst, x, y string) { p("V%s%s %s, %s, %s", op, s.ps(), y, x, dst) }
@@ -221,11 +221,11 @@ func rowKernel(s isa, kind string) {
 		s.load(s.r(0), "(SI)")
 		s.op("MUL", s.r(0), s.r(0), "(R8)")
 	case "bndx":
-		s.load(s.r(0), "(R10)")           // a
+		s.load(s.r(0), "(R10)")             // a
 		s.op("MUL", s.r(0), s.r(0), "(DX)") // a·dy
-		s.load(s.r(1), "(SI)")            // x
+		s.load(s.r(1), "(SI)")              // x
 		s.op("SUB", s.r(1), s.r(1), "(R8)") // x - mu
-		s.load(s.r(2), "(R13)")           // b
+		s.load(s.r(2), "(R13)")             // b
 		s.op("MUL", s.r(1), s.r(2), s.r(1)) // b·(x - mu)
 		s.op("ADD", s.r(0), s.r(0), s.r(1))
 		s.op("ADD", s.r(0), s.r(0), "(R14)") // + k
