@@ -251,3 +251,18 @@ func BenchmarkRunAfterGap(b *testing.B) {
 		})
 	}
 }
+
+// TestRunLateHelper: a helper that finishes long after the caller (the
+// caller parks, and must be woken).
+func TestRunLateHelper(t *testing.T) {
+	for range 5 {
+		var ran atomic.Int32
+		Run(Func(func(w, c int) {
+			if c == 1 {
+				time.Sleep(5 * time.Millisecond)
+			}
+			ran.Add(1)
+		}), 2, 2)
+		require.Equal(t, int32(2), ran.Load())
+	}
+}

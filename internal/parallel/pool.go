@@ -31,8 +31,8 @@ func (f Func) Do(worker, chunk int) { f(worker, chunk) }
 // training step runs dozens of them back to back. So a worker that
 // finishes a job spins for spinTime (yielding its P every 64 turns, so
 // other goroutines still run) watching for the next one, and parks only
-// then; the caller of Run likewise spins (yielding) until the helpers
-// are done rather than parking. OpenMP's runtimes do the same
+// then; the caller of Run likewise spins (yielding) for the helpers,
+// and parks only if they are late. OpenMP's runtimes do the same
 // (OMP_WAIT_POLICY, GOMP_SPINCOUNT).
 var p pool
 
@@ -44,6 +44,11 @@ type pool struct {
 	gen     uint64      // jobs dispatched
 	workers []*worker
 	job     job
+	// The caller's mailbox, as a worker's: it parks after spinTime when a
+	// helper is late (descheduled on a busy machine: spinning then only
+	// takes the CPU the helper needs), and the last helper wakes it.
+	callerParked atomic.Bool
+	done         chan struct{} // capacity 1
 }
 
 // worker is one helper's mailbox. Run stores the job's generation in
@@ -97,7 +102,37 @@ func (p *pool) work(w int, wk *worker) {
 		last = wk.wait(last)
 		j := &p.job
 		j.run(w)
-		j.pending.Add(-1)
+		if j.pending.Add(-1) == 0 && p.callerParked.Load() {
+			select {
+			case p.done <- struct{}{}:
+			default: // a token is already there
+			}
+		}
+	}
+}
+
+// waitHelpers returns when every helper of the job has finished: spinning
+// for spinTime (yielding every 64 turns: the helpers may need this P),
+// then parked until the last one wakes it (the same protocol as a
+// worker's; a stale token only causes a re-check).
+func (p *pool) waitHelpers() {
+	j := &p.job
+	var start time.Time
+	for i := 0; j.pending.Load() != 0; i++ {
+		if i&63 != 63 {
+			continue
+		}
+		runtime.Gosched()
+		if start.IsZero() {
+			start = time.Now()
+		} else if time.Since(start) > spinTime {
+			p.callerParked.Store(true)
+			for j.pending.Load() != 0 {
+				<-p.done
+			}
+			p.callerParked.Store(false)
+			return
+		}
 	}
 }
 
@@ -135,6 +170,9 @@ func (wk *worker) wait(last uint64) uint64 {
 
 // start makes sure workers 1..n exist; the caller holds busy.
 func (p *pool) start(n int) {
+	if p.done == nil {
+		p.done = make(chan struct{}, 1)
+	}
 	for w := len(p.workers) + 1; w <= n; w++ {
 		wk := &worker{wake: make(chan struct{}, 1)}
 		p.workers = append(p.workers, wk)
@@ -178,11 +216,7 @@ func Run(t Task, chunks, workers int) {
 		}
 	}
 	j.run(0)
-	for i := 0; j.pending.Load() != 0; i++ {
-		if i&63 == 63 {
-			runtime.Gosched() // the helpers may need this P
-		}
-	}
+	p.waitHelpers()
 	failed, v := j.failed, j.panicV
 	j.task, j.panicV = nil, nil
 	p.busy.Store(false)
