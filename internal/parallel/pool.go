@@ -29,7 +29,7 @@ func (f Func) Do(worker, chunk int) { f(worker, chunk) }
 // Waking a parked goroutine costs 5-25 µs (measured here: a futex wake
 // under KVM), as much as a split op saves on a step of the MLP, and a
 // training step runs dozens of them back to back. So a worker that
-// finishes a job spins for spinTime (yielding its P every 64 turns, so
+// finishes a job spins for spinTime (yielding its P about every µs, so
 // other goroutines still run) watching for the next one, and parks only
 // then; the caller of Run likewise spins (yielding) for the helpers,
 // and parks only if they are late. OpenMP's runtimes do the same
@@ -38,6 +38,10 @@ var p pool
 
 // spinTime is how long an idle worker watches for work before parking.
 const spinTime = 100 * time.Microsecond
+
+// A spinner yields its P (runtime.Gosched) every yieldMask+1 turns, about
+// every microsecond.
+const yieldMask = 1023
 
 type pool struct {
 	busy    atomic.Bool // a job is on the pool; it owns gen, workers and job
@@ -112,14 +116,14 @@ func (p *pool) work(w int, wk *worker) {
 }
 
 // waitHelpers returns when every helper of the job has finished: spinning
-// for spinTime (yielding every 64 turns: the helpers may need this P),
+// for spinTime (yielding now and then: the helpers may need this P),
 // then parked until the last one wakes it (the same protocol as a
 // worker's; a stale token only causes a re-check).
 func (p *pool) waitHelpers() {
 	j := &p.job
 	var start time.Time
 	for i := 0; j.pending.Load() != 0; i++ {
-		if i&63 != 63 {
+		if i&yieldMask != yieldMask {
 			continue
 		}
 		runtime.Gosched()
@@ -144,10 +148,11 @@ func (wk *worker) wait(last uint64) uint64 {
 		if g := wk.assigned.Load(); g != last {
 			return g
 		}
-		if i&63 == 63 {
-			// Yield now and then, not at every turn: a Gosched per turn
-			// doubled the latency of a hand-off (ping-pong measured here:
-			// about 2-7 µs against 0.6-3 µs), but a spinner that never
+		if i&yieldMask == yieldMask {
+			// Yield now and then, not at every turn: a Gosched takes the
+			// scheduler's lock (a Gosched per turn doubled the latency of
+			// a hand-off, and one per 64 turns still took a tenth of an
+			// MLP step's CPU time at 2 threads), but a spinner that never
 			// yields would hold a P the caller may need (threads >
 			// GOMAXPROCS) until the runtime preempts it.
 			runtime.Gosched()
