@@ -9,11 +9,13 @@ import (
 	"math/rand/v2"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"text/tabwriter"
 	"time"
 
+	"github.com/descent-ml/descent/bench"
 	"github.com/descent-ml/descent/internal/blas"
 	"github.com/descent-ml/descent/optbench"
 	"github.com/descent-ml/descent/runs"
@@ -26,6 +28,11 @@ const benchSynopsis = `Benchmarks:
       square matrix products on the active BLAS backend (pure Go by default,
       OpenBLAS when built with -tags openblas): GFLOP/s per size and dtype,
       each also as a fraction of the table's best for that dtype
+  descent bench scaling [--threads 1,2,...] [--workloads ...] [--time 2s]
+      the sgemm (n = 512, 1024), the MLP and the CNN training step at each
+      thread count (default 1 to GOMAXPROCS): median time, spread and the
+      speed-up over the fewest threads; the results are bit-identical at
+      every thread count (only the time changes)
   descent bench optimizers | plan | run | merge | list [flags]
       the optimizer benchmark (package optbench): DeepOBS's and AlgoPerf's
       protocols on their problems, locally (--workers N) or as a SLURM job
@@ -42,9 +49,9 @@ var optbenchCommands = map[string]bool{"optimizers": true, "plan": true, "run": 
 
 // benchArgs holds bench's flags.
 type benchArgs struct {
-	sizes   string
-	budget  time.Duration
-	runsDir string
+	sizes, threads, workloads string
+	budget                    time.Duration
+	runsDir                   string
 }
 
 // benchFlags defines the flags of bench matmul (parsed without running by
@@ -53,7 +60,9 @@ func benchFlags(stdout io.Writer) (*flag.FlagSet, *benchArgs) {
 	fs := newFlagSet("bench", benchSynopsis, stdout)
 	a := &benchArgs{}
 	fs.StringVar(&a.sizes, "sizes", "64,128,256,512,1024", "matmul: matrix sizes n (n×n by n×n)")
-	fs.DurationVar(&a.budget, "time", 300*time.Millisecond, "matmul: time spent measuring each size")
+	fs.DurationVar(&a.budget, "time", 0, "matmul: time spent measuring each size (default 300ms); scaling: per workload and thread count (default 2s)")
+	fs.StringVar(&a.threads, "threads", "", "scaling: thread counts (default 1 to GOMAXPROCS)")
+	fs.StringVar(&a.workloads, "workloads", strings.Join(bench.ScalingWorkloads, ","), "scaling: workloads")
 	fs.StringVar(&a.runsDir, "runs-dir", "runs", "record the run in this folder (\"\": do not record)")
 	return fs, a
 }
@@ -67,15 +76,60 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	if len(pos) != 1 || pos[0] != "matmul" {
-		return usagef("bench", "want a benchmark: matmul, optimizers, plan, run, merge or list")
+	if len(pos) != 1 || (pos[0] != "matmul" && pos[0] != "scaling") {
+		return usagef("bench", "want a benchmark: matmul, scaling, optimizers, plan, run, merge or list")
 	}
-	ns, err := benchSizes(a.sizes)
-	if err != nil {
-		return err
+	set := setFlags(fs)
+	if pos[0] == "matmul" {
+		for _, f := range []string{"threads", "workloads"} {
+			if set[f] {
+				return usagef("bench", "--%s applies to bench scaling only", f)
+			}
+		}
+		ns, err := benchSizes(a.sizes)
+		if err != nil {
+			return err
+		}
+		budget := a.budget
+		if budget == 0 {
+			budget = 300 * time.Millisecond
+		}
+		return recordBench(a.runsDir, args, benchConfig(args), "", "", func() (map[string]float64, map[string]string, error) {
+			return benchMatmul(ctx, stdout, ns, budget)
+		})
+	}
+	if set["sizes"] {
+		return usagef("bench", "--sizes applies to bench matmul only")
+	}
+	cfg := bench.ScalingConfig{MinTime: a.budget, Workloads: strings.Split(a.workloads, ",")}
+	for _, w := range cfg.Workloads {
+		if !slices.Contains(bench.ScalingWorkloads, w) {
+			return usagef("bench", "--workloads: %q (want some of %s)", w, strings.Join(bench.ScalingWorkloads, ", "))
+		}
+	}
+	if a.threads != "" {
+		ts, err := intList(a.threads)
+		if err != nil {
+			return usagef("bench", "--threads: %v", err)
+		}
+		for _, n := range ts {
+			if n < 1 || n > 1024 {
+				return usagef("bench", "--threads: %d (want 1 to 1024)", n)
+			}
+		}
+		cfg.Threads = ts
 	}
 	return recordBench(a.runsDir, args, benchConfig(args), "", "", func() (map[string]float64, map[string]string, error) {
-		return benchMatmul(ctx, stdout, ns, a.budget)
+		fmt.Fprintf(stdout, "backend: %s, GOMAXPROCS %d, %d cores\n", blas.Name(), runtime.GOMAXPROCS(0), runtime.NumCPU())
+		rows, err := bench.Scaling(ctx, cfg)
+		if err != nil {
+			return nil, nil, err
+		}
+		results := map[string]float64{}
+		for _, r := range rows {
+			results[fmt.Sprintf("%s_ms_%dt", r.Workload, r.Threads)] = float64(r.Median) / float64(time.Millisecond)
+		}
+		return results, nil, bench.WriteScaling(stdout, rows)
 	})
 }
 

@@ -127,6 +127,10 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"bench", "--sizes", "64,0x10", "matmul"}, `--sizes: "64,0x10" is not a list`},
 		{[]string{"bench", "--sizes", "4294967296", "matmul"}, "--sizes: 4294967296 is too large (want n <= 16384"},
 		{[]string{"bench", "nothing"}, "matmul"},
+		{[]string{"bench", "scaling", "--threads", "0"}, `--threads: "0" is not a list of positive integers`},
+		{[]string{"bench", "scaling", "--threads", "5000"}, "--threads: 5000 (want 1 to 1024)"},
+		{[]string{"bench", "scaling", "--workloads", "gemm"}, `--workloads: "gemm" (want some of sgemm-512`},
+		{[]string{"bench", "matmul", "--threads", "2"}, "--threads applies to bench scaling only"},
 		{[]string{"runs", "--dir", "/nonexistent", "ls"}, "no runs folder"},
 	} {
 		_, err := runCLI(t, tc.args...)
@@ -435,6 +439,25 @@ func TestBenchRunsRecorded(t *testing.T) {
 	require.NoError(t, err)
 	require.Contains(t, out, "protocol = oneshot")
 	require.Contains(t, out, "store: "+filepath.Join(dir, "store2"))
+}
+
+// bench scaling times a workload at each thread count and records it.
+func TestBenchScaling(t *testing.T) {
+	dir := t.TempDir()
+	out, err := runCLI(t, "bench", "scaling", "--workloads", "sgemm-512", "--threads", "1,2", "--time", "50ms", "--runs-dir", dir)
+	require.NoError(t, err, out)
+	require.Regexp(t, `sgemm-512\s+1\s+[0-9.]+\s+[0-9.]+–[0-9.]+\s+1\.00x`, out)
+	require.Regexp(t, `sgemm-512\s+2\s+[0-9.]+\s+[0-9.]+–[0-9.]+\s+[0-9.]+x`, out)
+	out, err = runCLI(t, "runs", "--dir", dir, "show", regexp.MustCompile(`\S+-bench-\S+`).FindString(mustRunsLs(t, dir)))
+	require.NoError(t, err)
+	require.Contains(t, out, "sgemm-512_ms_2t = ")
+}
+
+func mustRunsLs(t *testing.T, dir string) string {
+	t.Helper()
+	out, err := runCLI(t, "runs", "--dir", dir, "ls")
+	require.NoError(t, err)
+	return out
 }
 
 func TestVersion(t *testing.T) {

@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"runtime/debug"
 
+	"github.com/descent-ml/descent/graph"
 	"github.com/descent-ml/descent/internal/blas"
 )
 
@@ -18,7 +19,8 @@ func version() string {
 }
 
 func runVersion(w io.Writer) error {
-	_, err := fmt.Fprintf(w, "descent %s (%s, %s/%s), BLAS backend: %s\n", version(), runtime.Version(), runtime.GOOS, runtime.GOARCH, blas.Name())
+	_, err := fmt.Fprintf(w, "descent %s (%s, %s/%s), BLAS backend: %s, %d threads\n", version(), runtime.Version(), runtime.GOOS, runtime.GOARCH,
+		blas.Name(), graph.Threads())
 	if h := blas.Hint(); h != "" {
 		fmt.Fprintln(w, "note:", h)
 	}
