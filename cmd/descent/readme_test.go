@@ -66,8 +66,8 @@ func args(cmd string) []string {
 // coveredElsewhere are README commands another test runs exactly as
 // written, checking their results: not run twice.
 var coveredElsewhere = map[string]string{
-	strings.Join(recallTransformer, " "): "TestDemoRecallTransformerVersusMLP",
-	strings.Join(recallMLP, " "):         "TestDemoRecallTransformerVersusMLP",
+	strings.Join(recallTransformer, " "):                "TestDemoRecallTransformerVersusMLP",
+	strings.Join(recallMLP, " "):                        "TestDemoRecallTransformerVersusMLP",
 	"bench optimizers --check-references --store store": ".ci/run's reference-check step (two minutes)",
 }
 
