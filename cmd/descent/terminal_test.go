@@ -29,10 +29,15 @@ func TestProgressInAnEightyColumnTerminal(t *testing.T) {
 	dir := t.TempDir()
 	socket := filepath.Join(dir, "tmux.sock")
 	done := filepath.Join(dir, "done")
+	start := filepath.Join(dir, "start")
+	raw := filepath.Join(dir, "raw")
 	// The test binary acts as descent (see TestMain); the default job for
-	// three epochs (a few seconds), then a marker file, then it waits to be captured.
-	script := fmt.Sprintf("DESCENT_TEST_CLI=1 %q train --epochs 3 --runs-dir ''; touch %q; sleep 60",
-		self, done)
+	// three epochs (a few seconds), then a marker file, then it waits to be
+	// captured. CI= because descent draws no progress bar when CI is set
+	// (CI logs are not terminals even when a pseudo-terminal is attached);
+	// the run waits for the start file so that pipe-pane records every byte.
+	script := fmt.Sprintf("while [ ! -e %q ]; do sleep 0.02; done; CI= DESCENT_TEST_CLI=1 %q train --epochs 3 --runs-dir ''; touch %q; sleep 60",
+		start, self, done)
 	tm := func(args ...string) string {
 		out, err := exec.Command(tmux, append([]string{"-S", socket}, args...)...).CombinedOutput()
 		require.NoError(t, err, "tmux %v: %s", args, out)
@@ -40,6 +45,8 @@ func TestProgressInAnEightyColumnTerminal(t *testing.T) {
 	}
 	tm("-f", "/dev/null", "new-session", "-d", "-x", "80", "-y", "40", "sh", "-c", script)
 	defer exec.Command(tmux, "-S", socket, "kill-server").Run()
+	tm("pipe-pane", "-o", "cat > "+raw)
+	require.NoError(t, os.WriteFile(start, nil, 0o600))
 
 	sawBar := false
 	deadline := time.Now().Add(2 * time.Minute)
@@ -69,6 +76,19 @@ func TestProgressInAnEightyColumnTerminal(t *testing.T) {
 		}
 		require.True(t, time.Now().Before(deadline), "the run did not finish:\n%s", pane)
 		time.Sleep(50 * time.Millisecond)
+	}
+	// On a fast machine an epoch can end between two captures; the raw
+	// byte stream still shows every redraw: carriage return, the bar with
+	// some progress, erase to the end of the line.
+	if !sawBar {
+		b, err := os.ReadFile(raw)
+		require.NoError(t, err)
+		for _, draw := range strings.Split(string(b), "\r")[1:] {
+			if strings.HasPrefix(draw, "epoch ") && strings.Contains(draw, "] ") &&
+				!strings.Contains(draw, "] 0/") && strings.Contains(draw, "\x1b[K") {
+				sawBar = true
+			}
+		}
 	}
 	require.True(t, sawBar, "the progress line was never seen")
 }
