@@ -71,6 +71,10 @@ func benchStep[T graph.Float](b *testing.B) {
 		{"rmsprop", 5, func() (optimizers.Optimizer, error) { return optimizers.NewRMSprop(optimizers.RMSpropDefaults()) }},
 		{"adam", 7, func() (optimizers.Optimizer, error) { return optimizers.NewAdam(optimizers.AdamDefaults()) }},
 		{"adamw", 7, func() (optimizers.Optimizer, error) { return optimizers.NewAdamW(optimizers.AdamWDefaults()) }},
+		{"radam", 7, func() (optimizers.Optimizer, error) { return optimizers.New("radam", optimizers.Hyper{}) }},
+		{"adamax", 7, func() (optimizers.Optimizer, error) { return optimizers.New("adamax", optimizers.Hyper{}) }},
+		{"nadam", 7, func() (optimizers.Optimizer, error) { return optimizers.New("nadam", optimizers.Hyper{}) }},
+		{"lion", 5, func() (optimizers.Optimizer, error) { return optimizers.New("lion", optimizers.Hyper{}) }},
 	}
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) {

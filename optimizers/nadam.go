@@ -109,9 +109,17 @@ func (m *muProducts) at(beta1, psi float64, t int64) float64 {
 	if p == nil {
 		p = []float64{1}
 	}
-	for int64(len(p)) <= t {
-		i := float64(len(p))
-		p = append(p, p[len(p)-1]*(beta1*(1-0.5*math.Pow(0.96, i*psi))))
+	if int64(len(p)) <= t {
+		// Grown ahead by doubling (at least 1024 entries), so that steps
+		// allocate only when the table doubles: at steps 1024, 3072, ...
+		n := max(2*int64(len(p)), t+1, 1024)
+		q := make([]float64, len(p), n)
+		copy(q, p)
+		for int64(len(q)) < n {
+			i := float64(len(q))
+			q = append(q, q[len(q)-1]*(beta1*(1-0.5*math.Pow(0.96, i*psi))))
+		}
+		p = q
 	}
 	m.cache[k] = p
 	return p[t]

@@ -342,7 +342,8 @@ func TestConcurrent(t *testing.T) {
 			for it := 0; it < 50; it++ {
 				Sgemm(false, false, m, n, k, 1, a, k, b, n, 0, c, n)
 				for i := range c {
-					if math.Abs(float64(c[i])-want[i]) > 1e-5*float64(k)*mag[i] {
+					// Written so that a NaN fails too.
+					if !(math.Abs(float64(c[i])-want[i]) <= 1e-5*float64(k)*mag[i]) {
 						errs <- fmt.Errorf("goroutine %d: C[%d]=%g want %g", g, i, c[i], want[i])
 						return
 					}
