@@ -251,8 +251,10 @@ func parseNumber(s string, dt graph.DType) (v float64, msg string) {
 }
 
 // classLabels maps class values to labels 0..K-1: integer values (-1/+1,
-// 1..K, 0..9) in numeric order, any other names in sorted byte order.
-// names[l] is the value of label l, for printing predictions back.
+// 1..K, 0..9) in numeric order (spellings of one number, such as "1" and
+// "01", are one class, named as first spelt), any other names in sorted
+// byte order. names[l] is the value of label l, for printing predictions
+// back.
 func classLabels(vals []string, lines []int, col string,
 	fail func(int, string, string, ...any) error) (labels []int, classes int, names []string, err error) {
 	labels = make([]int, len(vals))
@@ -276,8 +278,13 @@ func classLabels(vals []string, lines []int, col string,
 		for i, n := range nums {
 			labels[i], _ = slices.BinarySearch(distinct, n)
 		}
-		for _, n := range distinct {
-			names = append(names, strconv.Itoa(n))
+		// Each class is named as the file first spells it ("01" stays
+		// "01"; "1" and "01" are one class).
+		names = make([]string, len(distinct))
+		for i, l := range labels {
+			if names[l] == "" {
+				names[l] = vals[i]
+			}
 		}
 		return labels, len(distinct), names, nil
 	}

@@ -75,6 +75,18 @@ func TestReadCSV(t *testing.T) {
 			features:   []string{"x"},
 		},
 		{
+			// Found by FuzzCSV: "00" came back as class "0".
+			name:       "integer classes keep the file's spelling",
+			in:         "x,y\n1,01\n2,2\n3,1\n4,-1\n",
+			cfg:        CSVConfig{Target: "y", Task: Classification},
+			x:          []float64{1, 2, 3, 4},
+			xShape:     graph.Shape{4, 1},
+			y:          []float64{1, 2, 1, 0},
+			classes:    3,
+			classNames: []string{"-1", "01", "2"},
+			features:   []string{"x"},
+		},
+		{
 			name:     "byte order mark",
 			in:       "\ufeffa,y\n1,2\n",
 			cfg:      CSVConfig{Target: "y"},
