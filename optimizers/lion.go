@@ -1,6 +1,8 @@
 package optimizers
 
 import (
+	"math"
+
 	"github.com/descent-ml/descent/graph"
 )
 
@@ -66,21 +68,35 @@ func lionUpdate[T graph.Float](s *slot, c *LionConfig, lr float64) {
 	p := view[T](s.param.Value())
 	g := view[T](s.param.Grad())[:len(p)]
 	m := buf[T](s, 0, 0)[:len(p)]
-	decay, tlr := T(1-lr*c.WeightDecay), T(lr)
-	b1, omb1, b2, omb2 := T(c.Beta1), T(1-c.Beta1), T(c.Beta2), T(1-c.Beta2)
+	f := lionFactors[T]{decay: T(1 - lr*c.WeightDecay), lr: T(lr), b1: T(c.Beta1), omb1: T(1 - c.Beta1),
+		b2: T(c.Beta2), omb2: T(1 - c.Beta2), maximize: c.Maximize}
+	if !split(kernArgs[T]{kind: kLion, p: p, g: g, b1: m, lion: f}) {
+		lionKernel(p, g, m, f)
+	}
+}
+
+type lionFactors[T graph.Float] struct {
+	decay, lr, b1, omb1, b2, omb2 T
+	maximize                      bool
+}
+
+// lionKernel: p = p*decay - lr*sign(b1*m + (1-b1)*g); m = b2*m + (1-b2)*g.
+// The sign's step is lr with u's sign bit (math.Copysign, exact in either
+// dtype), taken only when u != 0: a switch on u's sign mispredicted about
+// every other element on real gradients and ran at 2 GB/s.
+func lionKernel[T graph.Float](p, g, m []T, f lionFactors[T]) {
+	g, m = g[:len(p)], m[:len(p)]
+	lr := float64(f.lr)
 	for i := range p {
 		d := g[i]
-		if c.Maximize {
+		if f.maximize {
 			d = -d
 		}
-		pi := p[i] * decay
-		switch u := m[i]*b1 + d*omb1; {
-		case u > 0:
-			pi -= tlr
-		case u < 0:
-			pi += tlr
+		pi := p[i] * f.decay
+		if u := m[i]*f.b1 + d*f.omb1; u != 0 {
+			pi -= T(math.Copysign(lr, float64(u)))
 		}
 		p[i] = pi
-		m[i] = m[i]*b2 + d*omb2
+		m[i] = m[i]*f.b2 + d*f.omb2
 	}
 }

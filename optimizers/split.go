@@ -25,6 +25,7 @@ const (
 	kAdagrad
 	kRMSprop
 	kAdam
+	kLion
 )
 
 // kernArgs is one kernel call: its arrays (b1..b3 the state buffers, nil
@@ -38,6 +39,7 @@ type kernArgs[T graph.Float] struct {
 	ada        adagradFactors[T]
 	rms        rmspropFactors[T]
 	adam       adamFactors[T]
+	lion       lionFactors[T]
 }
 
 func sub[T graph.Float](s []T, lo, hi int) []T {
@@ -60,6 +62,8 @@ func (a kernArgs[T]) Range(lo, hi int) {
 		rmspropKernel(p, g, b1, b2, b3, a.rms)
 	case kAdam:
 		adamKernel(p, g, b1, b2, b3, a.adam)
+	case kLion:
+		lionKernel(p, g, b1, a.lion)
 	}
 }
 

@@ -27,6 +27,9 @@ func TestThreadsSameBits(t *testing.T) {
 		"adam": func() (optimizers.Optimizer, error) {
 			return optimizers.NewAdam(optimizers.AdamConfig{LR: 0.01, AMSGrad: true})
 		},
+		"lion": func() (optimizers.Optimizer, error) {
+			return optimizers.NewLion(optimizers.LionConfig{LR: 0.01, WeightDecay: 0.1})
+		},
 	}
 	const n = 3<<15 + 13
 	for name, mk := range makers {
