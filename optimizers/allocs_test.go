@@ -58,10 +58,15 @@ func TestStepDoesNotAllocate(t *testing.T) {
 					// runtime's own allocations are kept out of the window as far
 					// as possible (a GC started by the setup: its mark workers
 					// allocate); it still allocates now and then for itself (new
-					// Ms when the world restarts or the pool's helpers wake, its
-					// scavenger's timers; seen in memory profiles, never in
-					// descent's code), so the quietest of five windows of 10 steps
-					// must be zero: an allocation per step shows in every window.
+					// Ms when the world restarts, its scavenger's timers), so at
+					// one thread the quietest of five windows of 10 steps must be
+					// zero. At 2 threads on a loaded machine (CI runs packages in
+					// parallel) the runtime also allocates when the pool's caller
+					// parks for a descheduled helper (a sudog; memory profile:
+					// parallel.(*pool).waitHelpers, a channel receive): [2 3 1 3 1]
+					// in one CI run. There the quietest window must hold fewer
+					// allocations than steps, which an allocation per step in the
+					// optimizer's own code cannot.
 					windows := make([]uint64, 5)
 					for w := range windows {
 						runtime.GC()
@@ -76,7 +81,11 @@ func TestStepDoesNotAllocate(t *testing.T) {
 						runtime.ReadMemStats(&after)
 						windows[w] = after.Mallocs - before0.Mallocs
 					}
-					require.Zero(t, slices.Min(windows), "allocations in five windows of 10 steps: %v", windows)
+					if th == 1 {
+						require.Zero(t, slices.Min(windows), "allocations in five windows of 10 steps: %v", windows)
+					} else {
+						require.Less(t, slices.Min(windows), uint64(10), "allocations in five windows of 10 steps: %v", windows)
+					}
 					require.NotEqual(t, before, vals[:8], "the steps moved nothing")
 					checked++
 				})
