@@ -5,10 +5,12 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -18,6 +20,7 @@ import (
 
 	"github.com/descent-ml/descent/checkpoint"
 	"github.com/descent-ml/descent/data"
+	"github.com/descent-ml/descent/graph"
 )
 
 func runCLI(t *testing.T, args ...string) (string, error) {
@@ -464,6 +467,11 @@ func TestVersion(t *testing.T) {
 	out, err := runCLI(t, "version")
 	require.NoError(t, err)
 	require.Contains(t, out, "BLAS backend:")
+	// What the README promises: the Go version, the platform and the
+	// thread count the ops will use.
+	require.Contains(t, out, runtime.Version())
+	require.Contains(t, out, runtime.GOOS+"/"+runtime.GOARCH)
+	require.Contains(t, out, fmt.Sprintf(", %d thread", graph.Threads()))
 }
 
 // A pre-norm Transformer with sinusoidal positions trains, and its
