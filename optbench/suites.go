@@ -12,7 +12,8 @@ package optbench
 //     study that misses the target). 1,236 trials; measured on the shared
 //     2-core machine this was written on (load average 2-4 from other
 //     jobs): 6 min 7 s with --workers 2 (543 CPU-seconds), 9 min 18 s with
-//     --workers 1, the two reports bit-identical but for timing.*.
+//     --workers 1, the two reports bit-identical but for timing.*; measured
+//     again later: 6 min 4 s and 9 min 35 s, the same.
 //   - full: what the cluster path is for. Every problem at DeepOBS's
 //     budgets (mnist_mlp and mnist_2c2d 100 epochs), every optimizer
 //     (L-BFGS and Adagrad, RMSprop too), DeepOBS's 36-point grid with 10
