@@ -211,7 +211,10 @@ func BenchmarkRun(b *testing.B) {
 // TestRunIsConcurrent: two chunks on two workers wait for each other, so
 // the test passes only if they run at the same time (on any number of
 // cores: the wait yields).
-func TestRunIsConcurrent(t *testing.T) {
+func TestRunIsConcurrent(t *testing.T) { requireConcurrent(t) }
+
+func requireConcurrent(t *testing.T) {
+	t.Helper()
 	var arrived atomic.Int32
 	var timedOut atomic.Bool
 	task := Func(func(_, _ int) {
@@ -265,4 +268,48 @@ func TestRunLateHelper(t *testing.T) {
 		}), 2, 2)
 		require.Equal(t, int32(2), ran.Load())
 	}
+}
+
+// TestRunDoesNotWaitForAbsentHelper: a helper that wakes after the caller
+// has taken every chunk (descheduled, or slow to unpark: 60 µs and more
+// under KVM) must not hold the caller back. Run used to wait for every
+// helper it had assigned, so an MLP's 40 µs half-products took 120 µs at
+// 2 threads; here the helper is held back until Run has returned, which
+// it never did before.
+func TestRunDoesNotWaitForAbsentHelper(t *testing.T) {
+	require.NoError(t, SetThreads(2))
+	defer func() { require.NoError(t, SetThreads(0)) }()
+	Run(Func(func(int, int) {}), 2, 2) // the helper exists
+
+	release := make(chan struct{})
+	held := func() { <-release }
+	beforeJoin.Store(&held)
+	var byWorker [2]atomic.Int32
+	returned := make(chan struct{})
+	go func() {
+		Run(Func(func(w, _ int) { byWorker[w].Add(1) }), 2, 2)
+		close(returned)
+	}()
+	select {
+	case <-returned:
+	case <-time.After(10 * time.Second):
+		beforeJoin.Store(nil)
+		close(release)
+		t.Fatal("Run waited for a helper that had not joined its job")
+	}
+	beforeJoin.Store(nil)
+	close(release)
+	require.Equal(t, int32(2), byWorker[0].Load(), "the caller ran both chunks")
+	require.Equal(t, int32(0), byWorker[1].Load())
+
+	// The late helper finds the job closed and takes no chunk of it; the
+	// pool goes on working, the helper included.
+	for range 20 {
+		var ran [8]atomic.Int32
+		Run(Func(func(_, c int) { ran[c].Add(1) }), 8, 2)
+		for c := range ran {
+			require.Equal(t, int32(1), ran[c].Load(), "chunk %d", c)
+		}
+	}
+	requireConcurrent(t)
 }

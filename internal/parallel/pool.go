@@ -27,17 +27,28 @@ func (f Func) Do(worker, chunk int) { f(worker, chunk) }
 // demand and never stopped.
 //
 // Waking a parked goroutine costs 5-25 µs (measured here: a futex wake
-// under KVM), as much as a split op saves on a step of the MLP, and a
-// training step runs dozens of them back to back. So a worker that
-// finishes a job spins for spinTime (yielding its P about every µs, so
-// other goroutines still run) watching for the next one, and parks only
-// then; the caller of Run likewise spins (yielding) for the helpers,
-// and parks only if they are late. OpenMP's runtimes do the same
-// (OMP_WAIT_POLICY, GOMP_SPINCOUNT).
+// under KVM), and 60 µs and more when the wakee's CPU has gone idle, as
+// much as a split op saves on a step of the MLP, and a training step runs
+// dozens of them back to back. So a worker that finishes a job spins for
+// spinTime (yielding its P about every µs, so other goroutines still run)
+// watching for the next one, and parks only then; the caller of Run
+// likewise spins (yielding) for the helpers, and parks only if they are
+// late. OpenMP's runtimes do the same (OMP_WAIT_POLICY, GOMP_SPINCOUNT;
+// Intel's KMP_BLOCKTIME spins 200 ms by default).
+//
+// A helper that wakes late does not hold the caller back: it joins the
+// job only while chunks remain (job.join), and the caller, once it has
+// taken the last chunk itself, waits only for the helpers that joined.
 var p pool
 
-// spinTime is how long an idle worker watches for work before parking.
-const spinTime = 100 * time.Microsecond
+// spinTime is how long an idle worker watches for work before parking:
+// longer than the serial stretches between split ops of a training step.
+// The MLP step at 2 threads has one of about 150 µs (the loss, the small
+// last layer's products, the bias gradients); at 100 µs its next product
+// found the helper parked and ran on one thread. MLP step at 2 threads,
+// with the join rule, medians of 4 interleaved runs: spinning 100 µs
+// 1.25 ms, 300 µs 1.08 ms, 500 µs 1.06 ms, 1 ms 1.01 ms.
+const spinTime = 500 * time.Microsecond
 
 // A spinner yields its P (runtime.Gosched) every yieldMask+1 turns, about
 // every microsecond.
@@ -67,16 +78,48 @@ type worker struct {
 	_        [64]byte      // keep workers' mailboxes on separate cache lines
 }
 
-// job is the one job on the pool (busy); a worker reads it after seeing
-// its generation, the caller after pending reaches 0.
+// job is the one job on the pool (busy); a worker reads it after joining
+// it, the caller after the helpers that joined have finished.
 type job struct {
-	task    Task
-	chunks  int64
-	next    atomic.Int64 // next chunk to run
-	pending atomic.Int32 // helpers not finished
-	failMu  sync.Mutex
-	failed  bool
-	panicV  any
+	task   Task
+	chunks int64
+	next   atomic.Int64 // next chunk to run
+	// state is the job's generation (high 32 bits), closedBit, and the
+	// number of helpers that joined it (low bits). A helper joins by a
+	// compare-and-swap that fails once the caller has closed the job or
+	// moved on to the next one; finished counts the joined helpers done.
+	state    atomic.Uint64
+	finished atomic.Uint32
+	failMu   sync.Mutex
+	failed   bool
+	panicV   any
+}
+
+const (
+	closedBit  = 1 << 31
+	joinedMask = closedBit - 1
+)
+
+// join makes the calling helper a participant of job generation gen, and
+// reports whether it did: false when the caller has already taken every
+// chunk and closed the job (the helper woke too late to help) or the job
+// is no longer gen.
+func (j *job) join(gen uint64) bool {
+	for {
+		s := j.state.Load()
+		if s>>32 != gen&0xffffffff || s&closedBit != 0 {
+			return false
+		}
+		if j.state.CompareAndSwap(s, s+1) {
+			return true
+		}
+	}
+}
+
+// close ends the joining (the caller has taken its last chunk, so every
+// chunk is claimed) and returns the number of helpers that joined.
+func (j *job) close() uint32 {
+	return uint32(j.state.Or(closedBit) & joinedMask)
 }
 
 // run takes chunks until none is left. A panic stops this worker's share
@@ -104,9 +147,16 @@ func (p *pool) work(w int, wk *worker) {
 	var last uint64
 	for {
 		last = wk.wait(last)
+		if h := beforeJoin.Load(); h != nil {
+			(*h)()
+		}
 		j := &p.job
+		if !j.join(last) {
+			continue
+		}
 		j.run(w)
-		if j.pending.Add(-1) == 0 && p.callerParked.Load() {
+		f := j.finished.Add(1)
+		if s := j.state.Load(); s&closedBit != 0 && f == uint32(s&joinedMask) && p.callerParked.Load() {
 			select {
 			case p.done <- struct{}{}:
 			default: // a token is already there
@@ -121,8 +171,9 @@ func (p *pool) work(w int, wk *worker) {
 // worker's; a stale token only causes a re-check).
 func (p *pool) waitHelpers() {
 	j := &p.job
+	joined := j.close()
 	var start time.Time
-	for i := 0; j.pending.Load() != 0; i++ {
+	for i := 0; j.finished.Load() != joined; i++ {
 		if i&yieldMask != yieldMask {
 			continue
 		}
@@ -131,7 +182,7 @@ func (p *pool) waitHelpers() {
 			start = time.Now()
 		} else if time.Since(start) > spinTime {
 			p.callerParked.Store(true)
-			for j.pending.Load() != 0 {
+			for j.finished.Load() != joined {
 				<-p.done
 			}
 			p.callerParked.Store(false)
@@ -209,8 +260,9 @@ func Run(t Task, chunks, workers int) {
 	j := &p.job
 	j.task, j.chunks, j.failed, j.panicV = t, int64(chunks), false, nil
 	j.next.Store(0)
-	j.pending.Store(int32(workers - 1))
+	j.finished.Store(0)
 	p.gen++
+	j.state.Store(p.gen << 32)
 	for _, wk := range p.workers[:workers-1] {
 		wk.assigned.Store(p.gen)
 		if wk.parked.Load() {
@@ -255,6 +307,10 @@ func Bounds(c, n, grain int) (lo, hi int) {
 	lo = c * grain
 	return lo, min(lo+grain, n)
 }
+
+// beforeJoin, when set, runs in a helper between its wake-up and its
+// joining a job: a seam for tests, to hold a helper back.
+var beforeJoin atomic.Pointer[func()]
 
 // gomaxprocs is a seam for tests.
 var gomaxprocs = func() int { return runtime.GOMAXPROCS(0) }
