@@ -62,25 +62,39 @@ func NewAdamax(cfg AdamaxConfig, groups ...Group[AdamaxConfig]) (*Adamax, error)
 }
 
 func adamaxUpdate[T graph.Float](s *slot, c *AdamaxConfig, lr float64) {
-	clr := T(lr / (1 - math.Pow(c.Beta1, float64(s.step))))
 	p := view[T](s.param.Value())
 	g := view[T](s.param.Grad())[:len(p)]
 	m, u := buf[T](s, 0, 0)[:len(p)], buf[T](s, 1, 0)[:len(p)]
-	wd, b1, omb1, b2, eps := T(c.WeightDecay), T(c.Beta1), T(1-c.Beta1), T(c.Beta2), T(c.Eps)
+	f := adamaxFactors[T]{clr: T(lr / (1 - math.Pow(c.Beta1, float64(s.step)))), wd: T(c.WeightDecay),
+		b1: T(c.Beta1), omb1: T(1 - c.Beta1), b2: T(c.Beta2), eps: T(c.Eps), maximize: c.Maximize}
+	if !split(kernArgs[T]{kind: kAdamax, p: p, g: g, b1: m, b2: u, adamax: f}) {
+		adamaxKernel(p, g, m, u, f)
+	}
+}
+
+type adamaxFactors[T graph.Float] struct {
+	clr, wd, b1, omb1, b2, eps T
+	maximize                   bool
+}
+
+// adamaxKernel: m = b1*m + (1-b1)*d; u = max(b2*u, |d| + eps) (a NaN
+// wins); p -= clr*m/u, with d the gradient plus weight decay.
+func adamaxKernel[T graph.Float](p, g, m, u []T, f adamaxFactors[T]) {
+	g, m, u = g[:len(p)], m[:len(p)], u[:len(p)]
 	for i := range p {
 		d := g[i]
-		if c.Maximize {
+		if f.maximize {
 			d = -d
 		}
-		if wd != 0 {
-			d += wd * p[i]
+		if f.wd != 0 {
+			d += f.wd * p[i]
 		}
-		mi := m[i]*b1 + omb1*d
-		ui := u[i] * b2
-		if a := T(math.Abs(float64(d))) + eps; a > ui || a != a {
+		mi := m[i]*f.b1 + f.omb1*d
+		ui := u[i] * f.b2
+		if a := T(math.Abs(float64(d))) + f.eps; a > ui || a != a {
 			ui = a
 		}
 		m[i], u[i] = mi, ui
-		p[i] -= clr * mi / ui
+		p[i] -= f.clr * mi / ui
 	}
 }

@@ -132,8 +132,6 @@ func nadamUpdate[T graph.Float](s *slot, c *NAdamConfig, lr float64, mus *muProd
 	muNext := c.Beta1 * (1 - 0.5*math.Pow(0.96, (t+1)*c.MomentumDecay))
 	prod := mus.at(c.Beta1, c.MomentumDecay, s.step)
 	prodNext := prod * muNext
-	gradFactor := T(-lr * (1 - mu) / (1 - prod))
-	momFactor := T((-lr * muNext) / (1 - prodNext))
 	p := view[T](s.param.Value())
 	g := view[T](s.param.Grad())[:len(p)]
 	m, v := buf[T](s, 0, 0)[:len(p)], buf[T](s, 1, 0)[:len(p)]
@@ -141,21 +139,38 @@ func nadamUpdate[T graph.Float](s *slot, c *NAdamConfig, lr float64, mus *muProd
 	if c.Decoupled {
 		wd, decay = 0, T(1-lr*c.WeightDecay)
 	}
-	b1, omb1, b2, omb2, tbc2, eps := T(c.Beta1), T(1-c.Beta1), T(c.Beta2), T(1-c.Beta2), T(bc2), T(c.Eps)
+	f := nadamFactors[T]{wd: wd, decay: decay, b1: T(c.Beta1), omb1: T(1 - c.Beta1), b2: T(c.Beta2), omb2: T(1 - c.Beta2),
+		bc2: T(bc2), eps: T(c.Eps), grad: T(-lr * (1 - mu) / (1 - prod)), mom: T((-lr * muNext) / (1 - prodNext)),
+		maximize: c.Maximize}
+	if !split(kernArgs[T]{kind: kNAdam, p: p, g: g, b1: m, b2: v, nadam: f}) {
+		nadamKernel(p, g, m, v, f)
+	}
+}
+
+type nadamFactors[T graph.Float] struct {
+	wd, decay, b1, omb1, b2, omb2 T
+	bc2, eps, grad, mom           T
+	maximize                      bool
+}
+
+// nadamKernel: Adam's moments; p takes the gradient step grad·d/den and
+// the momentum step mom·m/den, den = √(v/bc2) + eps.
+func nadamKernel[T graph.Float](p, g, m, v []T, f nadamFactors[T]) {
+	g, m, v = g[:len(p)], m[:len(p)], v[:len(p)]
 	for i := range p {
 		d := g[i]
-		if c.Maximize {
+		if f.maximize {
 			d = -d
 		}
-		pi := p[i] * decay
-		if wd != 0 {
-			d += wd * pi
+		pi := p[i] * f.decay
+		if f.wd != 0 {
+			d += f.wd * pi
 		}
-		mi := m[i]*b1 + omb1*d
-		vi := v[i]*b2 + omb2*d*d
+		mi := m[i]*f.b1 + f.omb1*d
+		vi := v[i]*f.b2 + f.omb2*d*d
 		m[i], v[i] = mi, vi
-		den := T(math.Sqrt(float64(vi/tbc2))) + eps
-		pi += gradFactor * d / den
-		p[i] = pi + momFactor*mi/den
+		den := T(math.Sqrt(float64(vi/f.bc2))) + f.eps
+		pi += f.grad * d / den
+		p[i] = pi + f.mom*mi/den
 	}
 }

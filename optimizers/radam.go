@@ -86,29 +86,45 @@ func radamUpdate[T graph.Float](s *slot, c *RAdamConfig, lr float64) {
 	if c.Decoupled {
 		wd, decay = 0, T(1-lr*c.WeightDecay)
 	}
-	b1, omb1, b2, omb2 := T(c.Beta1), T(1-c.Beta1), T(c.Beta2), T(1-c.Beta2)
 	rect := rhoT > 5
 	var r float64
 	if rect {
 		r = math.Sqrt((rhoT - 4) * (rhoT - 2) * rhoInf / ((rhoInf - 4) * (rhoInf - 2) * rhoT))
 	}
-	tbc1, tlr, tsq2, tr, eps := T(bc1), T(lr), T(math.Sqrt(bc2)), T(r), T(c.Eps)
+	f := radamFactors[T]{wd: wd, decay: decay, b1: T(c.Beta1), omb1: T(1 - c.Beta1), b2: T(c.Beta2), omb2: T(1 - c.Beta2),
+		bc1: T(bc1), lr: T(lr), sq2: T(math.Sqrt(bc2)), r: T(r), eps: T(c.Eps), rect: rect, maximize: c.Maximize}
+	if !split(kernArgs[T]{kind: kRAdam, p: p, g: g, b1: m, b2: v, radam: f}) {
+		radamKernel(p, g, m, v, f)
+	}
+}
+
+type radamFactors[T graph.Float] struct {
+	wd, decay, b1, omb1, b2, omb2 T
+	bc1, lr, sq2, r, eps          T
+	rect, maximize                bool
+}
+
+// radamKernel: Adam's moments; p takes the rectified adaptive step
+// r·lr·m̂/(√v/√bc2 + eps) when the variance is tractable (rect), else the
+// momentum step lr·m̂.
+func radamKernel[T graph.Float](p, g, m, v []T, f radamFactors[T]) {
+	g, m, v = g[:len(p)], m[:len(p)], v[:len(p)]
 	for i := range p {
 		d := g[i]
-		if c.Maximize {
+		if f.maximize {
 			d = -d
 		}
-		pi := p[i] * decay
-		if wd != 0 {
-			d += wd * pi
+		pi := p[i] * f.decay
+		if f.wd != 0 {
+			d += f.wd * pi
 		}
-		mi := m[i]*b1 + omb1*d
-		vi := v[i]*b2 + omb2*d*d
+		mi := m[i]*f.b1 + f.omb1*d
+		vi := v[i]*f.b2 + f.omb2*d*d
 		m[i], v[i] = mi, vi
-		if rect {
-			p[i] = pi - mi/tbc1*tlr*(tsq2/(T(math.Sqrt(float64(vi)))+eps))*tr
+		if f.rect {
+			p[i] = pi - mi/f.bc1*f.lr*(f.sq2/(T(math.Sqrt(float64(vi)))+f.eps))*f.r
 		} else {
-			p[i] = pi - mi/tbc1*tlr
+			p[i] = pi - mi/f.bc1*f.lr
 		}
 	}
 }

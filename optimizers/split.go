@@ -26,6 +26,9 @@ const (
 	kRMSprop
 	kAdam
 	kLion
+	kRAdam
+	kAdamax
+	kNAdam
 )
 
 // kernArgs is one kernel call: its arrays (b1..b3 the state buffers, nil
@@ -40,6 +43,9 @@ type kernArgs[T graph.Float] struct {
 	rms        rmspropFactors[T]
 	adam       adamFactors[T]
 	lion       lionFactors[T]
+	radam      radamFactors[T]
+	adamax     adamaxFactors[T]
+	nadam      nadamFactors[T]
 }
 
 func sub[T graph.Float](s []T, lo, hi int) []T {
@@ -64,6 +70,12 @@ func (a kernArgs[T]) Range(lo, hi int) {
 		adamKernel(p, g, b1, b2, b3, a.adam)
 	case kLion:
 		lionKernel(p, g, b1, a.lion)
+	case kRAdam:
+		radamKernel(p, g, b1, b2, a.radam)
+	case kAdamax:
+		adamaxKernel(p, g, b1, b2, a.adamax)
+	case kNAdam:
+		nadamKernel(p, g, b1, b2, a.nadam)
 	}
 }
 

@@ -12,7 +12,8 @@ import (
 
 // TestThreadsSameBits steps a parameter large enough to be split over
 // threads (plus a tail that fills no whole vector) with every kernel of
-// internal/vec, and requires the same bits with 1, 2 and 3 threads.
+// internal/vec and every scalar one, and requires the same bits with 1, 2
+// and 3 threads.
 func TestThreadsSameBits(t *testing.T) {
 	defer graph.SetThreads(0)
 	makers := map[string]func() (optimizers.Optimizer, error){
@@ -30,6 +31,15 @@ func TestThreadsSameBits(t *testing.T) {
 		"lion": func() (optimizers.Optimizer, error) {
 			return optimizers.NewLion(optimizers.LionConfig{LR: 0.01, WeightDecay: 0.1})
 		},
+		"radam": func() (optimizers.Optimizer, error) {
+			return optimizers.NewRAdam(optimizers.RAdamConfig{LR: 0.01, WeightDecay: 0.1, Decoupled: true})
+		},
+		"adamax": func() (optimizers.Optimizer, error) {
+			return optimizers.NewAdamax(optimizers.AdamaxConfig{LR: 0.01, WeightDecay: 0.1})
+		},
+		"nadam": func() (optimizers.Optimizer, error) {
+			return optimizers.NewNAdam(optimizers.NAdamConfig{LR: 0.01, WeightDecay: 0.1, Maximize: true})
+		},
 	}
 	const n = 3<<15 + 13
 	for name, mk := range makers {
@@ -44,7 +54,7 @@ func TestThreadsSameBits(t *testing.T) {
 				params := []*graph.Param{param(t, "w", dt, w, n)}
 				opt, err := mk()
 				require.NoError(t, err)
-				train(t, opt, nil, params, 0, 3)
+				train(t, opt, nil, params, 0, 7) // RAdam rectifies from step 6
 				got := make([]float64, n)
 				for i := range got {
 					got[i] = params[0].Value().At(i)
