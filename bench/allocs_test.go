@@ -2,6 +2,8 @@ package bench
 
 import (
 	"fmt"
+	"runtime"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -54,7 +56,34 @@ func TestStepsDoNotAllocate(t *testing.T) {
 				for range 3 {
 					step()
 				}
-				require.Zero(t, testing.AllocsPerRun(3, step))
+				// Allocations are counted in five windows of 3 steps, and the
+				// quietest window must be empty at one thread and hold fewer
+				// allocations than steps at more: an allocation per step in
+				// descent's code fails both. A window of its own can hold a
+				// one-off growth to a high-water mark that only the
+				// scheduling decides, with more threads than cores: a worker
+				// that runs a GEMM tile of this size for the first time grows
+				// its packing buffer, and the GEMM's free list grows by a job
+				// when one more nested product runs at once (memory profile of
+				// cnn at 3 threads on 2 cores: gemm.blocked → aligned, 688 kB;
+				// gemm.freeList.put); and the runtime allocates a sudog now
+				// and then when the pool's caller parks (see
+				// ../optimizers/allocs_test.go).
+				windows := make([]uint64, 5)
+				for w := range windows {
+					var before, after runtime.MemStats
+					runtime.ReadMemStats(&before)
+					for range 3 {
+						step()
+					}
+					runtime.ReadMemStats(&after)
+					windows[w] = after.Mallocs - before.Mallocs
+				}
+				if th == 1 {
+					require.Zero(t, slices.Min(windows), "allocations in five windows of 3 steps: %v", windows)
+				} else {
+					require.Less(t, slices.Min(windows), uint64(3), "allocations in five windows of 3 steps: %v", windows)
+				}
 			})
 		}
 	}
