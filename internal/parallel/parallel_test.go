@@ -236,10 +236,11 @@ func requireConcurrent(t *testing.T) {
 }
 
 // BenchmarkRunAfterGap times a Run of two tiny chunks after the caller has
-// worked alone for a while (the workers have parked): the latency a
-// training step pays per split op.
+// worked alone for a while: the latency a training step pays per split op,
+// with the workers spinning (gaps shorter than spinTime) or parked (the
+// longest gap).
 func BenchmarkRunAfterGap(b *testing.B) {
-	for _, gap := range []time.Duration{0, 20 * time.Microsecond, 200 * time.Microsecond} {
+	for _, gap := range []time.Duration{0, 20 * time.Microsecond, 200 * time.Microsecond, 2 * spinTime} {
 		b.Run(fmt.Sprintf("gap=%v", gap), func(b *testing.B) {
 			task := Func(func(int, int) {})
 			var inRun time.Duration
