@@ -18,7 +18,8 @@ import (
 
 // The scaling benchmark: how the time of the standard workloads falls
 // with the number of threads (graph.SetThreads), measured in one sitting.
-// Each workload is timed in Repeats runs of at least MinTime/Repeats each;
+// Each workload is timed in Repeats runs of at least MinTime/Repeats each
+// per thread count, the thread counts taking turns run by run;
 // a row reports the median time per iteration, the fastest and slowest
 // run, and the speed-up of the median over the median at one thread.
 
@@ -88,59 +89,83 @@ func Scaling(ctx context.Context, cfg ScalingConfig) ([]ScalingRow, error) {
 		if err != nil {
 			return nil, fmt.Errorf("bench: Scaling: %s: %w", name, err)
 		}
-		var base time.Duration
-		for _, th := range threads {
-			if err := ctx.Err(); err != nil {
-				done()
-				return rows, err
-			}
-			if err := graph.SetThreads(th); err != nil {
-				done()
-				return rows, err
-			}
-			r, err := measure(iter, minTime, repeats)
-			if err != nil {
-				done()
-				return rows, fmt.Errorf("bench: Scaling: %s with %d threads: %w", name, th, err)
-			}
-			r.Workload, r.Threads = name, th
-			if base == 0 {
-				base = r.Median
-			}
-			r.Speedup = float64(base) / float64(r.Median)
-			rows = append(rows, r)
-		}
+		r, err := measureAll(ctx, iter, threads, minTime, repeats)
 		done()
+		for i := range r {
+			r[i].Workload = name
+			r[i].Speedup = float64(r[0].Median) / float64(r[i].Median)
+		}
+		rows = append(rows, r...)
+		if err != nil {
+			return rows, fmt.Errorf("bench: Scaling: %s: %w", name, err)
+		}
 	}
 	return rows, nil
 }
 
-// measure warms iter up, sizes a run to minTime/repeats and times repeats
-// runs.
-func measure(iter func() error, minTime time.Duration, repeats int) (ScalingRow, error) {
+// measureAll warms iter up and sizes a run to minTime/repeats at each
+// thread count, then times repeats runs at each, taking the thread counts
+// in turn (1, 2, 1, 2, ...): load that comes and goes on a shared machine
+// then falls on every thread count alike, not on one of them, and skews
+// the speed-up less. It returns the rows of the thread counts measured
+// (all of them unless ctx ends or iter fails).
+func measureAll(ctx context.Context, iter func() error, threads []int, minTime time.Duration, repeats int) ([]ScalingRow, error) {
+	sizes := make([]int, len(threads))
+	for i, th := range threads {
+		if err := setThreads(ctx, th); err != nil {
+			return nil, err
+		}
+		n, err := calibrate(iter, minTime, repeats)
+		if err != nil {
+			return nil, fmt.Errorf("with %d threads: %w", th, err)
+		}
+		sizes[i] = n
+	}
+	per := make([][]time.Duration, len(threads))
+	for range repeats {
+		for i, th := range threads {
+			if err := setThreads(ctx, th); err != nil {
+				return nil, err
+			}
+			start := time.Now()
+			for range sizes[i] {
+				if err := iter(); err != nil {
+					return nil, fmt.Errorf("with %d threads: %w", th, err)
+				}
+			}
+			per[i] = append(per[i], time.Since(start)/time.Duration(sizes[i]))
+		}
+	}
+	rows := make([]ScalingRow, len(threads))
+	for i, p := range per {
+		slices.Sort(p)
+		rows[i] = ScalingRow{Threads: threads[i], Median: p[len(p)/2], Min: p[0], Max: p[len(p)-1]}
+	}
+	return rows, nil
+}
+
+// setThreads sets the thread count for the next run, unless ctx has ended.
+func setThreads(ctx context.Context, th int) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return graph.SetThreads(th)
+}
+
+// calibrate warms iter up and returns the iterations of a run of about
+// minTime/repeats.
+func calibrate(iter func() error, minTime time.Duration, repeats int) (int, error) {
 	for range 2 {
 		if err := iter(); err != nil {
-			return ScalingRow{}, err
+			return 0, err
 		}
 	}
 	start := time.Now()
 	if err := iter(); err != nil {
-		return ScalingRow{}, err
+		return 0, err
 	}
 	one := max(time.Since(start), time.Microsecond)
-	n := max(1, int(minTime/time.Duration(repeats)/one))
-	per := make([]time.Duration, repeats)
-	for r := range per {
-		start := time.Now()
-		for range n {
-			if err := iter(); err != nil {
-				return ScalingRow{}, err
-			}
-		}
-		per[r] = time.Since(start) / time.Duration(n)
-	}
-	slices.Sort(per)
-	return ScalingRow{Median: per[len(per)/2], Min: per[0], Max: per[len(per)-1]}, nil
+	return max(1, int(minTime/time.Duration(repeats)/one)), nil
 }
 
 var workloads = map[string]workload{

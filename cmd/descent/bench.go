@@ -30,9 +30,10 @@ const benchSynopsis = `Benchmarks:
       each also as a fraction of the table's best for that dtype
   descent bench scaling [--threads 1,2,...] [--workloads ...] [--time 2s]
       the sgemm (n = 512, 1024), the MLP and the CNN training step at each
-      thread count (default 1 to GOMAXPROCS): median time, spread and the
-      speed-up over the fewest threads; the results are bit-identical at
-      every thread count (only the time changes)
+      thread count (default 1 to GOMAXPROCS), the thread counts taking
+      turns run by run: median time, spread and the speed-up over the
+      fewest threads; the results are bit-identical at every thread count
+      (only the time changes)
   descent bench optimizers | plan | run | merge | list [flags]
       the optimizer benchmark (package optbench): DeepOBS's and AlgoPerf's
       protocols on their problems, locally (--workers N) or as a SLURM job
