@@ -117,6 +117,8 @@ type conv struct {
 	ws          []convScratch // per worker
 	wb          scratch       // the weights with the bias as an extra column
 	task        any           // *convFwd[T], reused
+	direct      scratch       // dconv's packed weights and bias
+	dtask       any           // *directTask, reused
 }
 
 func (o *conv) String() string { return fmt.Sprintf("Conv2D(stride %v, pad %v)", o.stride, o.pad) }
@@ -201,11 +203,13 @@ func (o *conv) Backward(b *graph.Builder, in []*graph.Sym, _, grad *graph.Sym) (
 
 // convGradX: inputs dY [N, O, oh, ow] and W; output dx [N, C, H, W].
 type convGradX struct {
-	g     geom
-	x     graph.Shape
-	group int           // images per matrix product; 0 selects groupSize's choice
-	ws    []convScratch // per worker
-	task  any           // *convGradXTask[T], reused
+	g      geom
+	x      graph.Shape
+	group  int           // images per matrix product; 0 selects groupSize's choice
+	ws     []convScratch // per worker
+	task   any           // *convGradXTask[T], reused
+	direct scratch       // dconv's packed weights
+	dtask  any           // *directTask, reused
 }
 
 func (o *convGradX) String() string { return "Conv2DGradX" }
@@ -243,6 +247,7 @@ type convGradW struct {
 	parts scratch       // a partial dW (or dWᵀ, with db as an extra column or row) per chunk of images
 	db    scratch
 	task  any  // *convGradWTask[T], reused
+	dtask any  // *gradWDirect, reused
 	hasDB bool // the last run left db in db
 }
 

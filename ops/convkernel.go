@@ -4,6 +4,7 @@ import (
 	"unsafe"
 
 	"github.com/descent-ml/descent/internal/blas"
+	"github.com/descent-ml/descent/internal/dconv"
 	"github.com/descent-ml/descent/internal/parallel"
 )
 
@@ -94,6 +95,7 @@ func groupBufs[T Float](s *scratch, g geom, gs, rows, O int) (col, obuf []T) {
 type convScratch struct {
 	col, ybuf, acc scratch
 	pad            padBuf
+	img            padBuf // a whole padded image (convdirect.go)
 }
 
 // workerScratch returns n workers' scratch, growing *ws (once).
@@ -128,6 +130,12 @@ type convFwd[T Float] struct {
 
 func convForwardKernel[T Float](o *conv, y, x, w, b []T, N, O int, g geom) {
 	K := g.k()
+	if y32, ok := any(y).([]float32); ok && K >= directMinK {
+		if s, ok := directShape(g, O, o.group); ok {
+			convForwardDirect(o, y32, any(x).([]float32), any(w).([]float32), any(b).([]float32), N, g, s)
+			return
+		}
+	}
 	gs := groupSize[T](g, N, o.group)
 	direct := g.identity() && gs == 1
 	kb, wb := K, w
@@ -215,6 +223,14 @@ type convGradXTask[T Float] struct {
 func convGradXKernel[T Float](o *convGradX, dx, dy, w []T, O int) {
 	g := o.g
 	N := o.x[0]
+	if dx32, ok := any(dx).([]float32); ok && O*g.kh*g.kw >= directMinK {
+		if gd, ok := gradXGeom(g, O); ok {
+			if s, ok := directShape(gd, g.c, o.group); ok {
+				convGradXDirect(o, dx32, any(dy).([]float32), any(w).([]float32), N, gd, s)
+				return
+			}
+		}
+	}
 	gs := groupSize[T](g, N, o.group)
 	groups := (N + gs - 1) / gs
 	workers := parallel.Workers(groups)
@@ -279,6 +295,12 @@ type convGradWTask[T Float] struct {
 func convGradWKernel[T Float](o *convGradW, dw, x, dy []T, N int) {
 	g := o.g
 	O, K := o.w[0], g.k()
+	if dw32, ok := any(dw).([]float32); ok && K >= directMinK {
+		if s, ok := directShape(g, O, o.group); ok && dconv.GradWOK(s) {
+			convGradWDirect(o, dw32, any(x).([]float32), any(dy).([]float32), N, s)
+			return
+		}
+	}
 	gs := max(1, min(o.group, N)) // one image per product unless fixed
 	direct := g.identity() && gs == 1
 	kb := K
