@@ -6,6 +6,7 @@ import (
 	"github.com/descent-ml/descent/internal/blas"
 	"github.com/descent-ml/descent/internal/dconv"
 	"github.com/descent-ml/descent/internal/parallel"
+	"github.com/descent-ml/descent/internal/vec"
 )
 
 // The convolution's kernels: im2col (im2col.go) and matrix products
@@ -388,8 +389,11 @@ func (a sumArgs[T]) Range(lo, hi int) {
 	size := len(a.acc)
 	acc := a.acc[lo:hi]
 	for c := 1; c < a.chunks; c++ {
-		for i, v := range a.parts[c*size+lo : c*size+hi] {
-			acc[i] += v
+		part := a.parts[c*size+lo : c*size+hi]
+		// SIMD adds for the whole vectors: one IEEE addition per element, the same bits.
+		d := vec.Binary(vec.Best(), vec.Add, acc, acc, part)
+		for i, v := range part[d:] {
+			acc[d+i] += v
 		}
 	}
 }

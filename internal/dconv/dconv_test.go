@@ -214,3 +214,11 @@ func BenchmarkMNIST(b *testing.B) {
 		b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 	})
 }
+
+func BenchmarkBlocked(b *testing.B) {
+	s := Shape{C: 32, O: 64, KH: 5, KW: 5, HP: 18, WP: 18}
+	dy, dst := make([]float32, s.O*s.P()), make([]float32, s.Blocks()*s.P()*32)
+	for range b.N {
+		Blocked(dst, dy, s)
+	}
+}
