@@ -85,6 +85,10 @@ type directTask struct {
 func (t *directTask) Do(w, n int) {
 	X, Y := t.g.c*t.g.in(), t.s.O*t.s.P()
 	xp := padImage(&t.ws[w].img, t.g, t.x[n*X:][:X])
+	// The kernels scatter into the image's output; clearing it first
+	// brings its cache lines in with plain stores (32→64 5×5: 61.8 →
+	// 59.2 ms, medians of 8 alternating runs).
+	clear(t.y[n*Y:][:Y])
 	dconv.Forward(t.y[n*Y:][:Y], xp, t.w, t.bias, t.s)
 }
 
