@@ -17,11 +17,12 @@ type ConvConfig struct {
 
 // Conv is the 2-D cross-correlation of PyTorch's conv2d: x [N, C, H, W],
 // w [O, C, kh, kw] (torch's layout), b [O] or nil for no bias; the result
-// is [N, O, (H+2ph-kh)/sh+1, (W+2pw-kw)/sw+1]. It runs as im2col and
-// matrix products (internal/blas) per image or small group of images,
-// with scratch owned by each compiled program; the backward pass computes
-// dW (and db with it) from the saved geometry, and dx by col2im only when
-// it is needed.
+// is [N, O, (H+2ph-kh)/sh+1, (W+2pw-kw)/sw+1]. float32 stride-1
+// convolutions with C·kh·kw >= 128 run on direct AVX-512 kernels
+// (internal/dconv) where the CPU has them; the others as im2col and
+// matrix products (internal/blas) per image or small group of images.
+// Scratch is owned by each compiled program; the backward pass computes
+// dW (and db) from the saved geometry, and dx only when it is needed.
 func Conv(x, w, b *graph.Node, cfg ConvConfig) *graph.Node {
 	op := &conv{stride: cfg.Stride.orDefault(Both(1)), pad: cfg.Padding}
 	if err := op.check(); err != nil {

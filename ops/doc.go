@@ -12,10 +12,12 @@
 //     <scope>/beta; running statistics in the graph's buffers
 //     <scope>/running_mean and <scope>/running_var.
 //   - Conv (ConvConfig) and the layer Conv2D (NewConv2D, Conv2DConfig):
-//     PyTorch's conv2d, weights in torch's [O, C, kh, kw] layout, as im2col
-//     and matrix products through internal/blas (Chellapilla, Puri &
-//     Simard 2006, as Caffe does), one per image or per small group of
-//     images (convkernel.go).
+//     PyTorch's conv2d, weights in torch's [O, C, kh, kw] layout. float32
+//     stride-1 convolutions with K = C·kh·kw >= 128 run on the direct
+//     AVX-512 kernels of internal/dconv, image by image (convdirect.go);
+//     the others as im2col and matrix products through internal/blas
+//     (Chellapilla, Puri & Simard 2006, as Caffe does), one per image or
+//     per small group of images (convkernel.go).
 //   - MaxPool2D and AvgPool2D (PoolConfig): PyTorch's max_pool2d and
 //     avg_pool2d with ceil_mode false (and count_include_pad true).
 //   - Dropout: inverted dropout (Srivastava et al. 2014), as torch.nn.Dropout.
@@ -110,14 +112,16 @@
 // its mask is one draw from the graph's stream, in order. So the results
 // are bit-identical for any number of threads (split_test.go,
 // TestConvThreadsSameBits). The convolution packs its weights once per
-// call for the GEMM's micro-kernel (internal/blas.Packed), not once per
-// group of images. Batch norm on [N, C] runs internal/vec's SIMD kernels
+// call for the GEMM's micro-kernel (internal/blas.Packed) or the direct
+// kernels, not once per group of images. Batch norm on [N, C] runs internal/vec's SIMD kernels
 // along the channels (the scalar loops' operations, in their order).
 //
-// Convolution sums in the graph's float type inside the matrix products:
-// db comes out of dW's products (a row of ones appended to the column
-// matrix), so it is summed in T like dW, not in float64 over planes as
-// before; the forward pass adds the bias inside its product likewise.
+// On the im2col path, convolution sums in the graph's float type inside
+// the matrix products: db comes out of dW's products (a row of ones
+// appended to the column matrix), so it is summed in T like dW, and the
+// forward pass adds the bias inside its product likewise. On the direct
+// path the bias starts each output's chain of multiply-adds, and db is
+// summed over dy's planes in float64 (convGradB).
 //
 // # gorgonia's Conv2d and MaxPool2D, tested (gorgonia_test.go)
 //
