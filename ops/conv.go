@@ -119,6 +119,7 @@ type conv struct {
 	wb          scratch       // the weights with the bias as an extra column
 	task        any           // *convFwd[T], reused
 	direct      scratch       // dconv's packed weights and bias
+	dpad        scratch       // padded images of a small batch (convdirect.go)
 	dtask       any           // *directTask, reused
 }
 
@@ -210,6 +211,7 @@ type convGradX struct {
 	ws     []convScratch // per worker
 	task   any           // *convGradXTask[T], reused
 	direct scratch       // dconv's packed weights
+	dpad   scratch       // padded images of a small batch (convdirect.go)
 	dtask  any           // *directTask, reused
 }
 

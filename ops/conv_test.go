@@ -295,39 +295,66 @@ func geomFor(x, w []int, stride, pad HW) geom {
 }
 
 // TestConvThreadsSameBits runs the convolution's three kernels with 1, 2
-// and 3 threads (images split over workers, dW's fixed chunks) and
-// requires bit-identical outputs.
+// and 3 threads (images split over workers, dW's fixed chunks; on the
+// direct path a small batch's images cut into parts) and requires
+// bit-identical outputs: float64 on im2col, float32 on the direct kernels
+// where the CPU has them (C·k² = 200 >= directMinK), batches of 37, 3
+// and 1.
 func TestConvThreadsSameBits(t *testing.T) {
 	defer graph.SetThreads(0)
-	xs, ws := []int{37, 3, 9, 9}, []int{5, 3, 3, 3}
-	g := geomFor(xs, ws, Both(1), Both(1))
-	x := randValues(1, -1, 1, 37*3*81)
-	w := randValues(2, -1, 1, 5*3*9)
-	b := randValues(4, -1, 1, 5)
-	dy := randValues(3, -1, 1, 37*5*81)
-	xt, _ := graph.FromFloat64(x, xs...)
-	wt, _ := graph.FromFloat64(w, ws...)
-	bt, _ := graph.FromFloat64(b, 5)
-	dyt, _ := graph.FromFloat64(dy, 37, 5, 9, 9)
+	for _, tc := range []struct {
+		dt     graph.DType
+		xs, ws []int
+	}{
+		{graph.Float64, []int{37, 3, 9, 9}, []int{5, 3, 3, 3}},
+		{graph.Float32, []int{37, 8, 9, 9}, []int{40, 8, 5, 5}},
+		{graph.Float32, []int{3, 8, 9, 9}, []int{40, 8, 5, 5}},
+		{graph.Float32, []int{1, 8, 9, 9}, []int{40, 8, 5, 5}},
+	} {
+		t.Run(fmt.Sprintf("%v/%v", tc.dt, tc.xs), func(t *testing.T) {
+			testConvThreadsSameBits(t, tc.dt, tc.xs, tc.ws)
+		})
+	}
+}
+
+// float64sOf returns a float32 or float64 tensor's values as float64 (exact).
+func float64sOf(t *testing.T, x *graph.Tensor) []float64 {
+	if v, err := x.Float64s(); err == nil {
+		return append([]float64(nil), v...)
+	}
+	v, err := x.Float32s()
+	require.NoError(t, err)
+	out := make([]float64, len(v))
+	for i, f := range v {
+		out[i] = float64(f)
+	}
+	return out
+}
+
+func testConvThreadsSameBits(t *testing.T, dt graph.DType, xs, ws []int) {
+	g := geomFor(xs, ws, Both(1), Both(2))
+	ys := []int{xs[0], ws[0], g.oh, g.ow}
+	tensor := func(seed uint64, shape ...int) *graph.Tensor {
+		v, err := graph.FromFloat64s(dt, randValues(seed, -1, 1, graph.Shape(shape).Size()), shape...)
+		require.NoError(t, err)
+		return v
+	}
+	xt, wt, bt, dyt := tensor(1, xs...), tensor(2, ws...), tensor(4, ws[0]), tensor(3, ys...)
 	var want [][]float64
 	for _, th := range []int{1, 2, 3} {
 		require.NoError(t, graph.SetThreads(th))
-		f := (&conv{stride: Both(1), pad: Both(1), bias: true}).Lower(graph.Train)
+		f := (&conv{stride: Both(1), pad: Both(2), bias: true}).Lower(graph.Train)
 		gx := &convGradX{g: g, x: graph.Shape(xs)}
 		gw := &convGradW{g: g, w: graph.Shape(ws), bias: true}
 		gb := &convGradB{w: gw}
-		yt, _ := graph.FromFloat64(make([]float64, len(dy)), 37, 5, 9, 9)
-		dxt, _ := graph.FromFloat64(make([]float64, len(x)), xs...)
-		dwt, _ := graph.FromFloat64(make([]float64, len(w)), ws...)
-		dbt, _ := graph.FromFloat64(make([]float64, len(b)), 5)
+		yt, dxt, dwt, dbt := tensor(9, ys...), tensor(9, xs...), tensor(9, ws...), tensor(9, ws[0])
 		require.NoError(t, f.Forward(nil, yt, []*graph.Tensor{xt, wt, bt}))
 		require.NoError(t, gx.Forward(nil, dxt, []*graph.Tensor{dyt, wt}))
 		require.NoError(t, gw.Forward(nil, dwt, []*graph.Tensor{xt, dyt}))
 		require.NoError(t, gb.Forward(nil, dbt, []*graph.Tensor{dyt, dwt}))
 		var got [][]float64
 		for _, out := range []*graph.Tensor{yt, dxt, dwt, dbt} {
-			v, _ := graph.Floats[float64](out)
-			got = append(got, v)
+			got = append(got, float64sOf(t, out))
 		}
 		if want == nil {
 			want = got

@@ -47,19 +47,8 @@ func PackWeights(dst, w []float32, s Shape) {
 	K := s.K()
 	_, _ = dst[PackedLen(s)-1], w[s.O*K-1]
 	for b := range s.Blocks() {
-		blk := dst[b*K*32:][:K*32]
-		for j := range 32 {
-			oc := b*32 + j
-			if oc >= s.O {
-				for k := range K {
-					blk[k*32+j] = 0
-				}
-				continue
-			}
-			for k, v := range w[oc*K:][:K] {
-				blk[k*32+j] = v
-			}
-		}
+		n := min(32, s.O-b*32)
+		interleave(dst[b*K*32:][:K*32], w[b*32*K:][:n*K], K, n, false)
 	}
 }
 
@@ -74,18 +63,46 @@ func PackWeightsFlipped(dst, w []float32, s Shape) {
 	K, kk := s.K(), s.KH*s.KW
 	_, _ = dst[PackedLen(s)-1], w[s.C*s.O*kk-1]
 	for b := range s.Blocks() {
-		blk := dst[b*K*32:][:K*32]
-		for j := range 32 {
-			c := b*32 + j
-			for o := range s.C {
-				for t := range kk {
-					v := float32(0)
-					if c < s.O {
-						v = w[(o*s.O+c)*kk+kk-1-t]
-					}
-					blk[(o*kk+t)*32+j] = v
-				}
+		n := min(32, s.O-b*32)
+		for o := range s.C {
+			// rows c = b·32+j of w[o] (each kk long), reversed
+			interleave(dst[(b*K+o*kk)*32:][:kk*32], w[(o*s.O+b*32)*kk:][:n*kk], kk, n, true)
+		}
+	}
+}
+
+// interleave writes n rows of length m (src, row after row) as the
+// columns of dst [m, 32] (dst[i·32 + j] = src[j·m + i], or src[j·m + m-1-i]
+// reversed), zero in columns n to 31. Eight rows at a time: 32-byte
+// writes (the packings run per call, and per image at batch 1).
+func interleave(dst, src []float32, m, n int, reversed bool) {
+	_, _ = dst[m*32-1], src[n*m-1]
+	j := 0
+	for ; j+8 <= n; j += 8 {
+		r := src[j*m:][:8*m]
+		r0, r1, r2, r3 := r[:m], r[m:2*m], r[2*m:3*m], r[3*m:4*m]
+		r4, r5, r6, r7 := r[4*m:5*m], r[5*m:6*m], r[6*m:7*m], r[7*m:]
+		for i := range m {
+			k := i
+			if reversed {
+				k = m - 1 - i
 			}
+			d := dst[i*32+j:][:8]
+			d[0], d[1], d[2], d[3] = r0[k], r1[k], r2[k], r3[k]
+			d[4], d[5], d[6], d[7] = r4[k], r5[k], r6[k], r7[k]
+		}
+	}
+	for ; j < 32; j++ {
+		for i := range m {
+			v := float32(0)
+			if j < n {
+				k := i
+				if reversed {
+					k = m - 1 - i
+				}
+				v = src[j*m+k]
+			}
+			dst[i*32+j] = v
 		}
 	}
 }
@@ -94,53 +111,36 @@ func PackWeightsFlipped(dst, w []float32, s Shape) {
 // x [C, HP, WP], the packed weights w (PackWeights) and bias [Blocks·32]
 // (zeros for none): y[o, p] = bias[o] + Σ_k w[o, k]·x at (k, p). Each
 // output value is one chain of K fused multiply-adds in k order.
-func Forward(y, x, w, bias []float32, s Shape) {
-	K, P, OW := s.K(), s.P(), s.OW()
+func Forward(y, x, w, bias []float32, s Shape) { ForwardPart(y, x, w, bias, s, 0, 1) }
+
+// ForwardPart computes part of Forward's output, for splitting one image
+// over threads: the output rows of the blocks of 32 channels (Blocks·OH
+// of them, block by block) from part·R/parts to (part+1)·R/parts. The
+// parts = 1..R cover the output; each value is computed as by Forward.
+func ForwardPart(y, x, w, bias []float32, s Shape, part, parts int) {
+	K, P, OW, OH := s.K(), s.P(), s.OW(), s.OH()
 	_, _, _, _ = y[s.O*P-1], x[s.C*s.HP*s.WP-1], w[PackedLen(s)-1], bias[s.Blocks()*32-1]
 	tiles := (OW + 13) / 14
-	for b := range s.Blocks() {
+	R := s.Blocks() * OH
+	for r := part * R / parts; r < (part+1)*R/parts; r++ {
+		b, oy := r/OH, r%OH
 		mask := 1<<min(32, s.O-b*32) - 1
-		wb := &w[b*K*32]
-		for oy := range s.OH() {
-			for t := range tiles {
-				lo, hi := t*OW/tiles, (t+1)*OW/tiles
-				fwdKernels[hi-lo](&x[oy*s.WP+lo], wb, &bias[b*32], &y[b*32*P+oy*OW+lo],
-					s.C, s.KH, s.KW, 4*s.HP*s.WP, 4*s.WP, 4*P, mask)
-			}
+		for t := range tiles {
+			lo, hi := t*OW/tiles, (t+1)*OW/tiles
+			fwdKernels[hi-lo](&x[oy*s.WP+lo], &w[b*K*32], &bias[b*32], &y[b*32*P+oy*OW+lo],
+				s.C, s.KH, s.KW, 4*s.HP*s.WP, 4*s.WP, 4*P, mask)
 		}
 	}
 }
 
 // Blocked writes dy [O, P] as dst [Blocks, P, 32] (zero past O), the
-// layout GradW reads. Eight channels at a time: 32-byte writes per pixel.
+// layout GradW reads.
 func Blocked(dst, dy []float32, s Shape) {
 	P := s.P()
 	_, _ = dst[s.Blocks()*P*32-1], dy[s.O*P-1]
 	for b := range s.Blocks() {
-		blk := dst[b*P*32:][:P*32]
 		n := min(32, s.O-b*32)
-		j := 0
-		for ; j+8 <= n; j += 8 {
-			r := dy[(b*32+j)*P:][:8*P]
-			r0, r1, r2, r3 := r[:P], r[P:2*P], r[2*P:3*P], r[3*P:4*P]
-			r4, r5, r6, r7 := r[4*P:5*P], r[5*P:6*P], r[6*P:7*P], r[7*P:]
-			for p := range P {
-				d := blk[p*32+j:][:8]
-				d[0], d[1], d[2], d[3] = r0[p], r1[p], r2[p], r3[p]
-				d[4], d[5], d[6], d[7] = r4[p], r5[p], r6[p], r7[p]
-			}
-		}
-		for ; j < 32; j++ {
-			if j >= n {
-				for p := range P {
-					blk[p*32+j] = 0
-				}
-				continue
-			}
-			for p, v := range dy[(b*32+j)*P:][:P] {
-				blk[p*32+j] = v
-			}
-		}
+		interleave(dst[b*P*32:][:P*32], dy[b*32*P:][:n*P], P, n, false)
 	}
 }
 

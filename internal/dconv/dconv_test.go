@@ -222,3 +222,48 @@ func BenchmarkBlocked(b *testing.B) {
 		Blocked(dst, dy, s)
 	}
 }
+
+// TestForwardPartsCoverForward: any number of parts gives Forward's bits.
+func TestForwardPartsCoverForward(t *testing.T) {
+	if !Available() {
+		t.Skip("no AVX-512 kernels on this machine")
+	}
+	r := rand.New(rand.NewPCG(9, 10))
+	s := Shape{C: 3, O: 40, KH: 3, KW: 3, HP: 9, WP: 22}
+	x, w, bias := randSlice(r, s.C*s.HP*s.WP), randSlice(r, s.O*s.K()), randSlice(r, s.Blocks()*32)
+	pw := make([]float32, PackedLen(s))
+	PackWeights(pw, w, s)
+	want := make([]float32, s.O*s.P())
+	Forward(want, x, pw, bias, s)
+	R := s.Blocks() * s.OH()
+	for _, parts := range []int{2, 3, 5, R} {
+		got := make([]float32, len(want))
+		for i := range got {
+			got[i] = float32(math.NaN())
+		}
+		for part := range parts {
+			ForwardPart(got, x, pw, bias, s, part, parts)
+		}
+		for i := range want {
+			if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+				t.Fatalf("%d parts: y[%d] = %v, Forward gives %v", parts, i, got[i], want[i])
+			}
+		}
+	}
+}
+
+func BenchmarkPackWeights(b *testing.B) {
+	s := Shape{C: 32, O: 64, KH: 5, KW: 5, HP: 18, WP: 18}
+	w, dst := make([]float32, s.O*s.K()), make([]float32, PackedLen(s))
+	b.Run("forward", func(b *testing.B) {
+		for range b.N {
+			PackWeights(dst, w, s)
+		}
+	})
+	sx := Shape{C: 64, O: 32, KH: 5, KW: 5, HP: 18, WP: 18}
+	b.Run("flipped", func(b *testing.B) {
+		for range b.N {
+			PackWeightsFlipped(dst, w, sx)
+		}
+	})
+}
