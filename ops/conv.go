@@ -242,16 +242,17 @@ func (o *convGradX) Forward(_ *graph.Context, out *graph.Tensor, in []*graph.Ten
 // convGradW: inputs x and dY; output dW [O, C, kh, kw]. With bias it
 // also computes db for convGradB, when it can (hasDB).
 type convGradW struct {
-	g     geom
-	w     graph.Shape
-	group int           // images per matrix product; 0 selects one
-	bias  bool          // compute db too
-	ws    []convScratch // per worker
-	parts scratch       // a partial dW (or dWᵀ, with db as an extra column or row) per chunk of images
-	db    scratch
-	task  any  // *convGradWTask[T], reused
-	dtask any  // *gradWDirect, reused
-	hasDB bool // the last run left db in db
+	g       geom
+	w       graph.Shape
+	group   int           // images per matrix product; 0 selects one
+	bias    bool          // compute db too
+	ws      []convScratch // per worker
+	parts   scratch       // a partial dW (or dWᵀ, with db as an extra column or row) per chunk of images
+	db      scratch
+	dbParts scratch // the direct path's partial db per chunk (float64)
+	task    any     // *convGradWTask[T], reused
+	dtask   any     // *gradWDirect, reused
+	hasDB   bool    // the last run left db in db
 }
 
 func (o *convGradW) String() string { return "Conv2DGradW" }

@@ -3,6 +3,7 @@ package ops
 import (
 	"github.com/descent-ml/descent/internal/dconv"
 	"github.com/descent-ml/descent/internal/parallel"
+	"github.com/descent-ml/descent/internal/vec"
 )
 
 // The direct convolution (internal/dconv): float32 on AVX-512, stride 1,
@@ -17,7 +18,9 @@ import (
 // wherever its image is computed, so the bits do not depend on the
 // number of threads; dW keeps the im2col path's fixed chunks of images
 // and their sum in chunk order. The bias starts the forward chains; db
-// is left to convGradB (hasDB false), which sums dy's planes.
+// is summed with dW: each chunk adds its images' planes of dy (vec.Sum,
+// in float64) into a float64 partial, and the partials are added in chunk
+// order.
 //
 // For 32→64 5×5 on [128, 32, 14, 14] (MNIST's second layer, one thread,
 // BenchmarkConv2D), three runs of each build alternating: 90.9, 85.4,
@@ -158,6 +161,7 @@ func convGradXDirect(o *convGradX, dx, dy, w []float32, N int, gd geom, s dconv.
 // (dwChunks, as the im2col path).
 type gradWDirect struct {
 	x, dy, parts []float32
+	dbParts      []float64 // a partial db per chunk [chunks, O], or nil
 	ws           []convScratch
 	g            geom
 	s            dconv.Shape
@@ -169,23 +173,41 @@ func (t *gradWDirect) Do(w, ch int) {
 	acc := t.parts[ch*L:][:L]
 	clear(acc)
 	bl := buf[float32](&t.ws[w].ybuf, t.s.Blocks()*t.s.P()*32)
+	var db []float64
+	if t.dbParts != nil {
+		db = t.dbParts[ch*t.s.O:][:t.s.O]
+		clear(db)
+	}
+	P := t.s.P()
 	for n := ch * t.per; n < min(t.N, (ch+1)*t.per); n++ {
 		xp := padImage(&t.ws[w].img, t.g, t.x[n*X:][:X])
-		dconv.Blocked(bl, t.dy[n*Y:][:Y], t.s)
+		dy := t.dy[n*Y:][:Y]
+		dconv.Blocked(bl, dy, t.s)
 		dconv.GradW(acc, xp, bl, t.s)
+		for o := range db {
+			plane := dy[o*P:][:P]
+			k, s := vec.Sum(vec.Best(), plane)
+			for _, v := range plane[k:] {
+				s += float64(v)
+			}
+			db[o] += s
+		}
 	}
 }
 
-// convGradWDirect computes dW with dconv (directShape and dconv.GradWOK
-// held); db is left to convGradB.
+// convGradWDirect computes dW, and db with it when o.bias, with dconv
+// (directShape and dconv.GradWOK held).
 func convGradWDirect(o *convGradW, dw, x, dy []float32, N int, s dconv.Shape) {
-	o.hasDB = false
 	per := dwImages(N)
 	chunks := (N + per - 1) / per
 	L := dconv.PackedLen(s)
 	parts := buf[float32](&o.parts, max(chunks, 1)*L)
+	var dbParts []float64
+	if o.bias {
+		dbParts = buf[float64](&o.dbParts, chunks*s.O)
+	}
 	t := taskOf[gradWDirect](&o.dtask)
-	*t = gradWDirect{x: x, dy: dy, parts: parts, g: o.g, s: s, N: N, per: per}
+	*t = gradWDirect{x: x, dy: dy, parts: parts, dbParts: dbParts, g: o.g, s: s, N: N, per: per}
 	workers := parallel.Workers(chunks)
 	t.ws = workerScratch(&o.ws, workers)
 	parallel.Run(t, chunks, workers)
@@ -195,6 +217,17 @@ func convGradWDirect(o *convGradW, dw, x, dy []float32, N int, s dconv.Shape) {
 		clear(acc)
 	}
 	sumParts(acc, parts, chunks)
+	o.hasDB = o.bias
+	if o.bias {
+		db := buf[float32](&o.db, s.O)
+		for oc := range db {
+			sum := 0.0
+			for ch := range chunks {
+				sum += dbParts[ch*s.O+oc]
+			}
+			db[oc] = float32(sum)
+		}
+	}
 	K := s.K()
 	for o := range s.O {
 		b, j := o/32, o%32

@@ -121,7 +121,7 @@
 // appended to the column matrix), so it is summed in T like dW, and the
 // forward pass adds the bias inside its product likewise. On the direct
 // path the bias starts each output's chain of multiply-adds, and db is
-// summed over dy's planes in float64 (convGradB).
+// summed with dW, in float64 over dy's planes, chunk by chunk.
 //
 // # gorgonia's Conv2d and MaxPool2D, tested (gorgonia_test.go)
 //
