@@ -41,7 +41,7 @@ func directShape(g geom, O, group int) (dconv.Shape, bool) {
 	if group != 0 || g.sh != 1 || g.sw != 1 || g.identity() {
 		return dconv.Shape{}, false
 	}
-	s := dconv.Shape{C: g.c, O: O, KH: g.kh, KW: g.kw, HP: g.h + 2*g.ph, WP: g.wp()}
+	s := dconv.Shape{C: g.c, O: O, KH: g.kh, KW: g.kw, HP: g.h + 2*g.ph, WP: g.wp(), PT: g.ph, PB: g.ph}
 	return s, dconv.ForwardOK(s)
 }
 

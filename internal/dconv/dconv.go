@@ -2,11 +2,15 @@ package dconv
 
 // Shape is a stride-1 convolution over zero-padded planes: C input and O
 // output channels, a KH×KW kernel, input planes of HP rows of WP values
-// (the padding already added).
+// (the padding already added), of which the first PT and the last PB rows
+// are zero padding: the kernels skip the products with them (about 9% of
+// the forward pass's for 5×5 with padding 2 on 14×14), as oneDNN does.
+// PT = PB = 0 is always correct.
 type Shape struct {
 	C, O   int
 	KH, KW int
 	HP, WP int
+	PT, PB int
 }
 
 // OH and OW are the output plane's rows and columns; P its size.
@@ -23,7 +27,14 @@ func (s Shape) K() int { return s.C * s.KH * s.KW }
 func (s Shape) Blocks() int { return (s.O + 31) / 32 }
 
 func (s Shape) valid() bool {
-	return s.C > 0 && s.O > 0 && s.KH > 0 && s.KW > 0 && s.OH() > 0 && s.OW() > 0
+	return s.C > 0 && s.O > 0 && s.KH > 0 && s.KW > 0 && s.OH() > 0 && s.OW() > 0 &&
+		s.PT >= 0 && s.PB >= 0 && s.PT+s.PB <= s.HP
+}
+
+// rows returns the kernel rows [ky0, ky1) that meet input rows other than
+// padding for output row oy (ky0 >= ky1 when none does).
+func (s Shape) rows(oy int) (ky0, ky1 int) {
+	return max(0, s.PT-oy), min(s.KH, s.HP-s.PB-oy)
 }
 
 // Available reports whether the kernels run on this machine (amd64 with
@@ -124,11 +135,22 @@ func ForwardPart(y, x, w, bias []float32, s Shape, part, parts int) {
 	R := s.Blocks() * OH
 	for r := part * R / parts; r < (part+1)*R/parts; r++ {
 		b, oy := r/OH, r%OH
-		mask := 1<<min(32, s.O-b*32) - 1
+		n := min(32, s.O-b*32)
+		ky0, ky1 := s.rows(oy)
+		if ky0 >= ky1 { // only padding: the bias
+			for j := range n {
+				row := y[(b*32+j)*P+oy*OW:][:OW]
+				for i := range row {
+					row[i] = bias[b*32+j]
+				}
+			}
+			continue
+		}
+		kh := ky1 - ky0
 		for t := range tiles {
 			lo, hi := t*OW/tiles, (t+1)*OW/tiles
-			fwdKernels[hi-lo](&x[oy*s.WP+lo], &w[b*K*32], &bias[b*32], &y[b*32*P+oy*OW+lo],
-				s.C, s.KH, s.KW, 4*s.HP*s.WP, 4*s.WP, 4*P, mask)
+			fwdKernels[hi-lo](&x[(oy+ky0)*s.WP+lo], &w[(b*K+ky0*s.KW)*32], &bias[b*32], &y[b*32*P+oy*OW+lo],
+				s.C, kh, s.KW, 4*s.HP*s.WP, 4*s.WP, 4*P, 1<<n-1, 4*(s.KH-kh)*s.KW*32)
 		}
 	}
 }
@@ -157,12 +179,17 @@ func GradW(acc, x, dy []float32, s Shape) {
 		G--
 	}
 	for b := range s.Blocks() {
-		db := &dy[b*P*32]
+		db := dy[b*P*32:][:P*32]
 		for c := range s.C {
 			for ky := 0; ky < s.KH; ky += G {
 				g := min(G, s.KH-ky)
-				dwKernels[s.KW][g](&x[(c*s.HP+ky)*s.WP], db, &acc[(b*K+(c*s.KH+ky)*s.KW)*32],
-					s.OH(), s.OW(), 4*s.WP)
+				// output rows where one of the g kernel rows meets the input
+				oy0, oy1 := max(0, s.PT-(ky+g-1)), min(s.OH(), s.HP-s.PB-ky)
+				if oy0 >= oy1 {
+					continue
+				}
+				dwKernels[s.KW][g](&x[(c*s.HP+ky+oy0)*s.WP], &db[oy0*s.OW()*32], &acc[(b*K+(c*s.KH+ky)*s.KW)*32],
+					oy1-oy0, s.OW(), 4*s.WP)
 			}
 		}
 	}

@@ -3,7 +3,7 @@
 package dconv
 
 type (
-	fwdKernel func(x, w, bias, y *float32, c, kh, kw, cs, rs, ldy, mask int)
+	fwdKernel func(x, w, bias, y *float32, c, kh, kw, cs, rs, ldy, mask, wskip int)
 	dwKernel  func(x, dy, acc *float32, oh, ow, rs int)
 )
 

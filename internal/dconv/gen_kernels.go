@@ -7,15 +7,17 @@
 //
 // fwdN (N = 1..14 pixels) has the Go signature
 //
-//	func fwdN(x, w, bias, y *float32, c, kh, kw, cs, rs, ldy, mask int)
+//	func fwdN(x, w, bias, y *float32, c, kh, kw, cs, rs, ldy, mask, wskip int)
 //
 // and computes the tile of N consecutive output pixels of one row × 32
 // output channels
 //
-//	y[j·ldy + i] = bias[j] + Σ_{ci, ky, kx} x[ci·cs + ky·rs + kx + i] · w[((ci·kh + ky)·kw + kx)·32 + j]
+//	y[j·ldy + i] = bias[j] + Σ_{ci, ky, kx} x[ci·cs + ky·rs + kx + i] · w[ci·wc + (ky·kw + kx)·32 + j]
 //
-// (strides in bytes for cs, rs and ldy), storing channel j only where bit j
-// of mask is set. x points at the tile's first input pixel (channel 0, the
+// over kh kernel rows (strides in bytes for cs, rs and ldy; wc =
+// kh·kw·32 + wskip/4: the weights of kernel rows that fall in zero
+// padding are skipped), storing channel j only where bit j of mask is
+// set. x points at the tile's first input pixel (channel 0, the
 // row of the tile, its first column) in zero-padded planes; w at a block
 // of packed weights [c·kh·kw][32]. The accumulators hold pixel i's 32
 // channels in two registers; each is scattered into y's channel planes
@@ -49,14 +51,15 @@ func z(i int) string { return fmt.Sprintf("Z%d", i) }
 func fwd(mr int) {
 	name := fmt.Sprintf("fwd%d", mr)
 	p("")
-	p("// func %s(x, w, bias, y *float32, c, kh, kw, cs, rs, ldy, mask int)", name)
-	p("TEXT ·%s(SB), NOSPLIT, $0-88", name)
+	p("// func %s(x, w, bias, y *float32, c, kh, kw, cs, rs, ldy, mask, wskip int)", name)
+	p("TEXT ·%s(SB), NOSPLIT, $0-96", name)
 	p("\tMOVQ x+0(FP), SI")
 	p("\tMOVQ w+8(FP), DI")
 	p("\tMOVQ bias+16(FP), AX")
 	p("\tMOVQ c+32(FP), R10")
 	p("\tMOVQ cs+56(FP), R13")
 	p("\tMOVQ rs+64(FP), R12")
+	p("\tMOVQ wskip+88(FP), R11")
 	// The accumulators start at the bias.
 	p("\tVMOVUPS (AX), Z28")
 	p("\tVMOVUPS 64(AX), Z29")
@@ -84,6 +87,7 @@ func fwd(mr int) {
 	p("\tADDQ R12, AX")
 	p("\tDECQ BX")
 	p("\tJNZ loopky")
+	p("\tADDQ R11, DI")
 	p("\tADDQ R13, SI")
 	p("\tDECQ R10")
 	p("\tJNZ loopc")
@@ -196,7 +200,7 @@ func main() {
 	p("")
 	for mr := 1; mr <= 14; mr++ {
 		p("//go:noescape")
-		p("func fwd%d(x, w, bias, y *float32, c, kh, kw, cs, rs, ldy, mask int)", mr)
+		p("func fwd%d(x, w, bias, y *float32, c, kh, kw, cs, rs, ldy, mask, wskip int)", mr)
 		p("")
 	}
 	for kw := 2; kw <= 7; kw++ {

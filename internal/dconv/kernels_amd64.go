@@ -5,46 +5,46 @@
 package dconv
 
 //go:noescape
-func fwd1(x, w, bias, y *float32, c, kh, kw, cs, rs, ldy, mask int)
+func fwd1(x, w, bias, y *float32, c, kh, kw, cs, rs, ldy, mask, wskip int)
 
 //go:noescape
-func fwd2(x, w, bias, y *float32, c, kh, kw, cs, rs, ldy, mask int)
+func fwd2(x, w, bias, y *float32, c, kh, kw, cs, rs, ldy, mask, wskip int)
 
 //go:noescape
-func fwd3(x, w, bias, y *float32, c, kh, kw, cs, rs, ldy, mask int)
+func fwd3(x, w, bias, y *float32, c, kh, kw, cs, rs, ldy, mask, wskip int)
 
 //go:noescape
-func fwd4(x, w, bias, y *float32, c, kh, kw, cs, rs, ldy, mask int)
+func fwd4(x, w, bias, y *float32, c, kh, kw, cs, rs, ldy, mask, wskip int)
 
 //go:noescape
-func fwd5(x, w, bias, y *float32, c, kh, kw, cs, rs, ldy, mask int)
+func fwd5(x, w, bias, y *float32, c, kh, kw, cs, rs, ldy, mask, wskip int)
 
 //go:noescape
-func fwd6(x, w, bias, y *float32, c, kh, kw, cs, rs, ldy, mask int)
+func fwd6(x, w, bias, y *float32, c, kh, kw, cs, rs, ldy, mask, wskip int)
 
 //go:noescape
-func fwd7(x, w, bias, y *float32, c, kh, kw, cs, rs, ldy, mask int)
+func fwd7(x, w, bias, y *float32, c, kh, kw, cs, rs, ldy, mask, wskip int)
 
 //go:noescape
-func fwd8(x, w, bias, y *float32, c, kh, kw, cs, rs, ldy, mask int)
+func fwd8(x, w, bias, y *float32, c, kh, kw, cs, rs, ldy, mask, wskip int)
 
 //go:noescape
-func fwd9(x, w, bias, y *float32, c, kh, kw, cs, rs, ldy, mask int)
+func fwd9(x, w, bias, y *float32, c, kh, kw, cs, rs, ldy, mask, wskip int)
 
 //go:noescape
-func fwd10(x, w, bias, y *float32, c, kh, kw, cs, rs, ldy, mask int)
+func fwd10(x, w, bias, y *float32, c, kh, kw, cs, rs, ldy, mask, wskip int)
 
 //go:noescape
-func fwd11(x, w, bias, y *float32, c, kh, kw, cs, rs, ldy, mask int)
+func fwd11(x, w, bias, y *float32, c, kh, kw, cs, rs, ldy, mask, wskip int)
 
 //go:noescape
-func fwd12(x, w, bias, y *float32, c, kh, kw, cs, rs, ldy, mask int)
+func fwd12(x, w, bias, y *float32, c, kh, kw, cs, rs, ldy, mask, wskip int)
 
 //go:noescape
-func fwd13(x, w, bias, y *float32, c, kh, kw, cs, rs, ldy, mask int)
+func fwd13(x, w, bias, y *float32, c, kh, kw, cs, rs, ldy, mask, wskip int)
 
 //go:noescape
-func fwd14(x, w, bias, y *float32, c, kh, kw, cs, rs, ldy, mask int)
+func fwd14(x, w, bias, y *float32, c, kh, kw, cs, rs, ldy, mask, wskip int)
 
 //go:noescape
 func dw2_1(x, dy, acc *float32, oh, ow, rs int)

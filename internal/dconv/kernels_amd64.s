@@ -22,14 +22,15 @@ DATA iota<>+56(SB)/4, $14
 DATA iota<>+60(SB)/4, $15
 GLOBL iota<>(SB), RODATA|NOPTR, $64
 
-// func fwd1(x, w, bias, y *float32, c, kh, kw, cs, rs, ldy, mask int)
-TEXT ·fwd1(SB), NOSPLIT, $0-88
+// func fwd1(x, w, bias, y *float32, c, kh, kw, cs, rs, ldy, mask, wskip int)
+TEXT ·fwd1(SB), NOSPLIT, $0-96
 	MOVQ x+0(FP), SI
 	MOVQ w+8(FP), DI
 	MOVQ bias+16(FP), AX
 	MOVQ c+32(FP), R10
 	MOVQ cs+56(FP), R13
 	MOVQ rs+64(FP), R12
+	MOVQ wskip+88(FP), R11
 	VMOVUPS (AX), Z28
 	VMOVUPS 64(AX), Z29
 	VMOVAPS Z28, Z0
@@ -52,6 +53,7 @@ loopkx:
 	ADDQ R12, AX
 	DECQ BX
 	JNZ loopky
+	ADDQ R11, DI
 	ADDQ R13, SI
 	DECQ R10
 	JNZ loopc
@@ -72,14 +74,15 @@ loopkx:
 	VZEROUPPER
 	RET
 
-// func fwd2(x, w, bias, y *float32, c, kh, kw, cs, rs, ldy, mask int)
-TEXT ·fwd2(SB), NOSPLIT, $0-88
+// func fwd2(x, w, bias, y *float32, c, kh, kw, cs, rs, ldy, mask, wskip int)
+TEXT ·fwd2(SB), NOSPLIT, $0-96
 	MOVQ x+0(FP), SI
 	MOVQ w+8(FP), DI
 	MOVQ bias+16(FP), AX
 	MOVQ c+32(FP), R10
 	MOVQ cs+56(FP), R13
 	MOVQ rs+64(FP), R12
+	MOVQ wskip+88(FP), R11
 	VMOVUPS (AX), Z28
 	VMOVUPS 64(AX), Z29
 	VMOVAPS Z28, Z0
@@ -106,6 +109,7 @@ loopkx:
 	ADDQ R12, AX
 	DECQ BX
 	JNZ loopky
+	ADDQ R11, DI
 	ADDQ R13, SI
 	DECQ R10
 	JNZ loopc
@@ -130,14 +134,15 @@ loopkx:
 	VZEROUPPER
 	RET
 
-// func fwd3(x, w, bias, y *float32, c, kh, kw, cs, rs, ldy, mask int)
-TEXT ·fwd3(SB), NOSPLIT, $0-88
+// func fwd3(x, w, bias, y *float32, c, kh, kw, cs, rs, ldy, mask, wskip int)
+TEXT ·fwd3(SB), NOSPLIT, $0-96
 	MOVQ x+0(FP), SI
 	MOVQ w+8(FP), DI
 	MOVQ bias+16(FP), AX
 	MOVQ c+32(FP), R10
 	MOVQ cs+56(FP), R13
 	MOVQ rs+64(FP), R12
+	MOVQ wskip+88(FP), R11
 	VMOVUPS (AX), Z28
 	VMOVUPS 64(AX), Z29
 	VMOVAPS Z28, Z0
@@ -168,6 +173,7 @@ loopkx:
 	ADDQ R12, AX
 	DECQ BX
 	JNZ loopky
+	ADDQ R11, DI
 	ADDQ R13, SI
 	DECQ R10
 	JNZ loopc
@@ -196,14 +202,15 @@ loopkx:
 	VZEROUPPER
 	RET
 
-// func fwd4(x, w, bias, y *float32, c, kh, kw, cs, rs, ldy, mask int)
-TEXT ·fwd4(SB), NOSPLIT, $0-88
+// func fwd4(x, w, bias, y *float32, c, kh, kw, cs, rs, ldy, mask, wskip int)
+TEXT ·fwd4(SB), NOSPLIT, $0-96
 	MOVQ x+0(FP), SI
 	MOVQ w+8(FP), DI
 	MOVQ bias+16(FP), AX
 	MOVQ c+32(FP), R10
 	MOVQ cs+56(FP), R13
 	MOVQ rs+64(FP), R12
+	MOVQ wskip+88(FP), R11
 	VMOVUPS (AX), Z28
 	VMOVUPS 64(AX), Z29
 	VMOVAPS Z28, Z0
@@ -238,6 +245,7 @@ loopkx:
 	ADDQ R12, AX
 	DECQ BX
 	JNZ loopky
+	ADDQ R11, DI
 	ADDQ R13, SI
 	DECQ R10
 	JNZ loopc
@@ -270,14 +278,15 @@ loopkx:
 	VZEROUPPER
 	RET
 
-// func fwd5(x, w, bias, y *float32, c, kh, kw, cs, rs, ldy, mask int)
-TEXT ·fwd5(SB), NOSPLIT, $0-88
+// func fwd5(x, w, bias, y *float32, c, kh, kw, cs, rs, ldy, mask, wskip int)
+TEXT ·fwd5(SB), NOSPLIT, $0-96
 	MOVQ x+0(FP), SI
 	MOVQ w+8(FP), DI
 	MOVQ bias+16(FP), AX
 	MOVQ c+32(FP), R10
 	MOVQ cs+56(FP), R13
 	MOVQ rs+64(FP), R12
+	MOVQ wskip+88(FP), R11
 	VMOVUPS (AX), Z28
 	VMOVUPS 64(AX), Z29
 	VMOVAPS Z28, Z0
@@ -316,6 +325,7 @@ loopkx:
 	ADDQ R12, AX
 	DECQ BX
 	JNZ loopky
+	ADDQ R11, DI
 	ADDQ R13, SI
 	DECQ R10
 	JNZ loopc
@@ -352,14 +362,15 @@ loopkx:
 	VZEROUPPER
 	RET
 
-// func fwd6(x, w, bias, y *float32, c, kh, kw, cs, rs, ldy, mask int)
-TEXT ·fwd6(SB), NOSPLIT, $0-88
+// func fwd6(x, w, bias, y *float32, c, kh, kw, cs, rs, ldy, mask, wskip int)
+TEXT ·fwd6(SB), NOSPLIT, $0-96
 	MOVQ x+0(FP), SI
 	MOVQ w+8(FP), DI
 	MOVQ bias+16(FP), AX
 	MOVQ c+32(FP), R10
 	MOVQ cs+56(FP), R13
 	MOVQ rs+64(FP), R12
+	MOVQ wskip+88(FP), R11
 	VMOVUPS (AX), Z28
 	VMOVUPS 64(AX), Z29
 	VMOVAPS Z28, Z0
@@ -402,6 +413,7 @@ loopkx:
 	ADDQ R12, AX
 	DECQ BX
 	JNZ loopky
+	ADDQ R11, DI
 	ADDQ R13, SI
 	DECQ R10
 	JNZ loopc
@@ -442,14 +454,15 @@ loopkx:
 	VZEROUPPER
 	RET
 
-// func fwd7(x, w, bias, y *float32, c, kh, kw, cs, rs, ldy, mask int)
-TEXT ·fwd7(SB), NOSPLIT, $0-88
+// func fwd7(x, w, bias, y *float32, c, kh, kw, cs, rs, ldy, mask, wskip int)
+TEXT ·fwd7(SB), NOSPLIT, $0-96
 	MOVQ x+0(FP), SI
 	MOVQ w+8(FP), DI
 	MOVQ bias+16(FP), AX
 	MOVQ c+32(FP), R10
 	MOVQ cs+56(FP), R13
 	MOVQ rs+64(FP), R12
+	MOVQ wskip+88(FP), R11
 	VMOVUPS (AX), Z28
 	VMOVUPS 64(AX), Z29
 	VMOVAPS Z28, Z0
@@ -496,6 +509,7 @@ loopkx:
 	ADDQ R12, AX
 	DECQ BX
 	JNZ loopky
+	ADDQ R11, DI
 	ADDQ R13, SI
 	DECQ R10
 	JNZ loopc
@@ -540,14 +554,15 @@ loopkx:
 	VZEROUPPER
 	RET
 
-// func fwd8(x, w, bias, y *float32, c, kh, kw, cs, rs, ldy, mask int)
-TEXT ·fwd8(SB), NOSPLIT, $0-88
+// func fwd8(x, w, bias, y *float32, c, kh, kw, cs, rs, ldy, mask, wskip int)
+TEXT ·fwd8(SB), NOSPLIT, $0-96
 	MOVQ x+0(FP), SI
 	MOVQ w+8(FP), DI
 	MOVQ bias+16(FP), AX
 	MOVQ c+32(FP), R10
 	MOVQ cs+56(FP), R13
 	MOVQ rs+64(FP), R12
+	MOVQ wskip+88(FP), R11
 	VMOVUPS (AX), Z28
 	VMOVUPS 64(AX), Z29
 	VMOVAPS Z28, Z0
@@ -598,6 +613,7 @@ loopkx:
 	ADDQ R12, AX
 	DECQ BX
 	JNZ loopky
+	ADDQ R11, DI
 	ADDQ R13, SI
 	DECQ R10
 	JNZ loopc
@@ -646,14 +662,15 @@ loopkx:
 	VZEROUPPER
 	RET
 
-// func fwd9(x, w, bias, y *float32, c, kh, kw, cs, rs, ldy, mask int)
-TEXT ·fwd9(SB), NOSPLIT, $0-88
+// func fwd9(x, w, bias, y *float32, c, kh, kw, cs, rs, ldy, mask, wskip int)
+TEXT ·fwd9(SB), NOSPLIT, $0-96
 	MOVQ x+0(FP), SI
 	MOVQ w+8(FP), DI
 	MOVQ bias+16(FP), AX
 	MOVQ c+32(FP), R10
 	MOVQ cs+56(FP), R13
 	MOVQ rs+64(FP), R12
+	MOVQ wskip+88(FP), R11
 	VMOVUPS (AX), Z28
 	VMOVUPS 64(AX), Z29
 	VMOVAPS Z28, Z0
@@ -708,6 +725,7 @@ loopkx:
 	ADDQ R12, AX
 	DECQ BX
 	JNZ loopky
+	ADDQ R11, DI
 	ADDQ R13, SI
 	DECQ R10
 	JNZ loopc
@@ -760,14 +778,15 @@ loopkx:
 	VZEROUPPER
 	RET
 
-// func fwd10(x, w, bias, y *float32, c, kh, kw, cs, rs, ldy, mask int)
-TEXT ·fwd10(SB), NOSPLIT, $0-88
+// func fwd10(x, w, bias, y *float32, c, kh, kw, cs, rs, ldy, mask, wskip int)
+TEXT ·fwd10(SB), NOSPLIT, $0-96
 	MOVQ x+0(FP), SI
 	MOVQ w+8(FP), DI
 	MOVQ bias+16(FP), AX
 	MOVQ c+32(FP), R10
 	MOVQ cs+56(FP), R13
 	MOVQ rs+64(FP), R12
+	MOVQ wskip+88(FP), R11
 	VMOVUPS (AX), Z28
 	VMOVUPS 64(AX), Z29
 	VMOVAPS Z28, Z0
@@ -826,6 +845,7 @@ loopkx:
 	ADDQ R12, AX
 	DECQ BX
 	JNZ loopky
+	ADDQ R11, DI
 	ADDQ R13, SI
 	DECQ R10
 	JNZ loopc
@@ -882,14 +902,15 @@ loopkx:
 	VZEROUPPER
 	RET
 
-// func fwd11(x, w, bias, y *float32, c, kh, kw, cs, rs, ldy, mask int)
-TEXT ·fwd11(SB), NOSPLIT, $0-88
+// func fwd11(x, w, bias, y *float32, c, kh, kw, cs, rs, ldy, mask, wskip int)
+TEXT ·fwd11(SB), NOSPLIT, $0-96
 	MOVQ x+0(FP), SI
 	MOVQ w+8(FP), DI
 	MOVQ bias+16(FP), AX
 	MOVQ c+32(FP), R10
 	MOVQ cs+56(FP), R13
 	MOVQ rs+64(FP), R12
+	MOVQ wskip+88(FP), R11
 	VMOVUPS (AX), Z28
 	VMOVUPS 64(AX), Z29
 	VMOVAPS Z28, Z0
@@ -952,6 +973,7 @@ loopkx:
 	ADDQ R12, AX
 	DECQ BX
 	JNZ loopky
+	ADDQ R11, DI
 	ADDQ R13, SI
 	DECQ R10
 	JNZ loopc
@@ -1012,14 +1034,15 @@ loopkx:
 	VZEROUPPER
 	RET
 
-// func fwd12(x, w, bias, y *float32, c, kh, kw, cs, rs, ldy, mask int)
-TEXT ·fwd12(SB), NOSPLIT, $0-88
+// func fwd12(x, w, bias, y *float32, c, kh, kw, cs, rs, ldy, mask, wskip int)
+TEXT ·fwd12(SB), NOSPLIT, $0-96
 	MOVQ x+0(FP), SI
 	MOVQ w+8(FP), DI
 	MOVQ bias+16(FP), AX
 	MOVQ c+32(FP), R10
 	MOVQ cs+56(FP), R13
 	MOVQ rs+64(FP), R12
+	MOVQ wskip+88(FP), R11
 	VMOVUPS (AX), Z28
 	VMOVUPS 64(AX), Z29
 	VMOVAPS Z28, Z0
@@ -1086,6 +1109,7 @@ loopkx:
 	ADDQ R12, AX
 	DECQ BX
 	JNZ loopky
+	ADDQ R11, DI
 	ADDQ R13, SI
 	DECQ R10
 	JNZ loopc
@@ -1150,14 +1174,15 @@ loopkx:
 	VZEROUPPER
 	RET
 
-// func fwd13(x, w, bias, y *float32, c, kh, kw, cs, rs, ldy, mask int)
-TEXT ·fwd13(SB), NOSPLIT, $0-88
+// func fwd13(x, w, bias, y *float32, c, kh, kw, cs, rs, ldy, mask, wskip int)
+TEXT ·fwd13(SB), NOSPLIT, $0-96
 	MOVQ x+0(FP), SI
 	MOVQ w+8(FP), DI
 	MOVQ bias+16(FP), AX
 	MOVQ c+32(FP), R10
 	MOVQ cs+56(FP), R13
 	MOVQ rs+64(FP), R12
+	MOVQ wskip+88(FP), R11
 	VMOVUPS (AX), Z28
 	VMOVUPS 64(AX), Z29
 	VMOVAPS Z28, Z0
@@ -1228,6 +1253,7 @@ loopkx:
 	ADDQ R12, AX
 	DECQ BX
 	JNZ loopky
+	ADDQ R11, DI
 	ADDQ R13, SI
 	DECQ R10
 	JNZ loopc
@@ -1296,14 +1322,15 @@ loopkx:
 	VZEROUPPER
 	RET
 
-// func fwd14(x, w, bias, y *float32, c, kh, kw, cs, rs, ldy, mask int)
-TEXT ·fwd14(SB), NOSPLIT, $0-88
+// func fwd14(x, w, bias, y *float32, c, kh, kw, cs, rs, ldy, mask, wskip int)
+TEXT ·fwd14(SB), NOSPLIT, $0-96
 	MOVQ x+0(FP), SI
 	MOVQ w+8(FP), DI
 	MOVQ bias+16(FP), AX
 	MOVQ c+32(FP), R10
 	MOVQ cs+56(FP), R13
 	MOVQ rs+64(FP), R12
+	MOVQ wskip+88(FP), R11
 	VMOVUPS (AX), Z28
 	VMOVUPS 64(AX), Z29
 	VMOVAPS Z28, Z0
@@ -1378,6 +1405,7 @@ loopkx:
 	ADDQ R12, AX
 	DECQ BX
 	JNZ loopky
+	ADDQ R11, DI
 	ADDQ R13, SI
 	DECQ R10
 	JNZ loopc
