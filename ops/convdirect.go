@@ -70,10 +70,17 @@ func padImage(p *padBuf, g geom, x []float32) []float32 {
 		clear(b)
 		p.key = key
 	}
+	padInterior(b, g, x)
+	return b
+}
+
+// padInterior copies image x [C, H, W] into the interiors of the padded
+// planes b [C, H+2ph, W+2pw] (whose borders the caller keeps zero).
+func padInterior(b []float32, g geom, x []float32) {
+	n := g.padded()
 	for c := range g.c {
 		copyRows(b[c*n+g.ph*g.wp()+g.pw:], g.wp(), x[c*g.in():][:g.in()], g.w, g.w, g.h)
 	}
-	return b
 }
 
 // directTask runs dconv.Forward on one image per chunk: the forward pass,
@@ -120,9 +127,7 @@ func runDirect(t *directTask, ws *[]convScratch, pad *scratch, N int) {
 			t.padded = buf[float32](pad, N*size)
 			clear(t.padded)
 			for i := range N {
-				for c := range t.g.c {
-					copyRows(t.padded[i*size+c*n+t.g.ph*t.g.wp()+t.g.pw:], t.g.wp(), t.x[i*X+c*t.g.in():][:t.g.in()], t.g.w, t.g.w, t.g.h)
-				}
+				padInterior(t.padded[i*size:][:size], t.g, t.x[i*X:][:X])
 			}
 		}
 	}
