@@ -28,8 +28,12 @@ func (s Shape) Blocks() int { return (s.O + 31) / 32 }
 
 func (s Shape) valid() bool {
 	return s.C > 0 && s.O > 0 && s.KH > 0 && s.KW > 0 && s.OH() > 0 && s.OW() > 0 &&
-		s.PT >= 0 && s.PB >= 0 && s.PT+s.PB <= s.HP
+		s.PT >= 0 && s.PB >= 0 && s.PT+s.PB <= s.HP && s.P() < maxPlane
 }
+
+// maxPlane bounds an output plane: the scatter's offsets (up to 15 planes,
+// in bytes) are 32-bit.
+const maxPlane = 1 << 25
 
 // rows returns the kernel rows [ky0, ky1) that meet input rows other than
 // padding for output row oy (ky0 >= ky1 when none does).

@@ -180,7 +180,8 @@ func TestGradWMatchesDirectSum(t *testing.T) {
 	}
 }
 
-func TestWidthsWithoutGradWKernel(t *testing.T) {
+// TestShapesWithoutKernels: the shapes the kernels refuse.
+func TestShapesWithoutKernels(t *testing.T) {
 	for _, kw := range []int{1, 8, 11} {
 		if GradWOK(Shape{C: 1, O: 1, KH: 1, KW: kw, HP: 20, WP: 20}) {
 			t.Errorf("GradWOK with kernel width %d: there is no kernel for it", kw)
@@ -188,6 +189,12 @@ func TestWidthsWithoutGradWKernel(t *testing.T) {
 	}
 	if ForwardOK(Shape{C: 1, O: 1, KH: 5, KW: 5, HP: 4, WP: 20}) {
 		t.Error("ForwardOK for a kernel taller than the padded input")
+	}
+	if ForwardOK(Shape{C: 1, O: 1, KH: 1, KW: 1, HP: 6000, WP: 6000}) {
+		t.Error("ForwardOK for a plane whose scatter offsets overflow 32 bits")
+	}
+	if !ForwardOK(Shape{C: 1, O: 1, KH: 1, KW: 1, HP: 4000, WP: 4000}) && Available() {
+		t.Error("ForwardOK refuses a 4000×4000 plane")
 	}
 }
 
