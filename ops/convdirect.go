@@ -23,14 +23,17 @@ import (
 // order.
 //
 // For 32→64 5×5 on [128, 32, 14, 14] (MNIST's second layer, one thread,
-// BenchmarkConv2D), three runs of each build alternating: 90.9, 85.4,
-// 104 ms with im2col; 65.1, 62.8, 74.3 ms direct.
+// BenchmarkConv2D): 85–104 ms with im2col, against 63–74 ms for the first
+// direct version (three runs of each build alternating); with the padding
+// rows skipped and db summed with dW, 56.7 ms against PyTorch's 53.6 ms
+// (medians of eight rounds alternating with bench/torch_batchnorm.py).
 //
 // The forward kernels store each output tile by scattering its pixels'
 // channel vectors into the channel planes: a few hundred cycles per
-// tile, against 14·K cycles of products. The direct forward pass and dx
-// are taken from K ≥ directMinK (MNIST's first layer, K = 25, stays on
-// im2col and the GEMM).
+// tile, against 14·K cycles of products. Every pass takes the direct
+// kernels from K ≥ directMinK (K = C·kh·kw; O·kh·kw for dx): MNIST's first
+// layer, K = 25, stays on im2col and the GEMM, where its direct dW took
+// 24–25 ms against 14–16.
 const directMinK = 128
 
 // directShape returns the direct kernels' shape for a stride-1
