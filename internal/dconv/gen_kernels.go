@@ -164,6 +164,12 @@ func dw(kw, g int) {
 	p("\tRET")
 }
 
+// fail reports a failed write and exits with status 1.
+func fail(err error) {
+	fmt.Fprintln(os.Stderr, "gen_kernels:", err)
+	os.Exit(1)
+}
+
 // maxG returns the most kernel rows a dW kernel of width kw takes.
 func maxG(kw int) int { return min(4, 14/kw) }
 
@@ -187,7 +193,7 @@ func main() {
 		}
 	}
 	if err := os.WriteFile("kernels_amd64.s", buf.Bytes(), 0o644); err != nil {
-		panic(err)
+		fail(err)
 	}
 
 	// The Go declarations and dispatch tables.
@@ -231,6 +237,6 @@ func main() {
 	}
 	p("}")
 	if err := os.WriteFile("kernels_amd64.go", buf.Bytes(), 0o644); err != nil {
-		panic(err)
+		fail(err)
 	}
 }
