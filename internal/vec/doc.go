@@ -10,6 +10,13 @@
 // by gen_elem.go), under the same contract: the scalar code's operations,
 // in its order (the sum excepted: float64 lanes then a fixed tree).
 //
+// Exp (exp.go, exp_amd64.s, written by hand) is the exponential of
+// package graph's softmax, log-sum-exp and cross entropy, in float64, with
+// AVX-512 only: eight lanes of Exp1's steps, fused multiply-adds included
+// (the one kernel here that fuses: it stands for Exp1, not for math.Exp).
+// It is 12 times as fast as math.Exp here (0.71 against 8.4 ns per value,
+// BenchmarkExp) and within 2 units in the last place of it.
+//
 // # Contract
 //
 // Every kernel gives bit-identical results to the scalar Go kernel it
