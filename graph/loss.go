@@ -403,13 +403,14 @@ func (crossEntropyOp) Forward(_ *Context, out *Tensor, in []*Tensor) error {
 }
 
 func crossEntropy[T Float](logits []T, labels []int, c int) (float64, error) {
+	var b expBuf
 	var s float64
 	for r, y := range labels {
 		if y < 0 || y >= c {
 			return math.NaN(), fmt.Errorf("label %d of row %d is outside 0..%d", y, r, c-1)
 		}
 		row := logits[r*c : (r+1)*c]
-		s += logSumExp(row) - float64(row[y])
+		s += logSumExpBuf(row, &b) - float64(row[y])
 	}
 	return s / float64(len(labels)), nil
 }
@@ -442,11 +443,14 @@ func (crossEntropyGradOp) Forward(_ *Context, out *Tensor, in []*Tensor) error {
 
 // crossEntropyGrad writes the rows of labels: k = g/N for the whole batch.
 func crossEntropyGrad[T Float](out, logits []T, labels []int, c int, k float64) {
+	var b expBuf
 	for r, y := range labels {
 		row, o := logits[r*c:(r+1)*c], out[r*c:(r+1)*c]
-		lse := logSumExp(row)
-		for i, v := range row {
-			o[i] = T(math.Exp(float64(v)-lse) * k)
+		lse := logSumExpBuf(row, &b)
+		for lo := 0; lo < c; lo += expBlock {
+			for i, e := range expShift(&b, row[lo:min(lo+expBlock, c)], lse) {
+				o[lo+i] = T(e * k)
+			}
 		}
 		o[y] -= T(k)
 	}

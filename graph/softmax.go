@@ -64,8 +64,9 @@ func (o softmaxOp) Forward(_ *Context, out *Tensor, in []*Tensor) error {
 // [outer, n, inner], in float64.
 func softmaxInto[T Float](out, x []T, outer, n, inner int, log bool) {
 	if inner == 1 {
+		var b expBuf
 		for r := 0; r < outer*n; r += n {
-			softmaxRow(out[r:r+n], x[r:r+n], log)
+			softmaxRow(out[r:r+n], x[r:r+n], log, &b)
 		}
 		return
 	}
@@ -96,20 +97,17 @@ func softmaxInto[T Float](out, x []T, outer, n, inner int, log bool) {
 	}
 }
 
-func softmaxRow[T Float](y, x []T, log bool) {
+func softmaxRow[T Float](y, x []T, log bool, b *expBuf) {
 	if log {
-		lse := logSumExp(x)
+		lse := logSumExpBuf(x, b)
 		for i, v := range x {
 			y[i] = T(float64(v) - lse)
 		}
 		return
 	}
 	// One exponential per element: e = exp(x - max), then e / sum(e).
-	m := math.Inf(-1)
-	for _, v := range x {
-		m = max(m, float64(v))
-	}
-	if math.IsInf(m, 0) || m != m { // all -inf (masked), +inf or NaN: as exp(x - lse)
+	m := rowMax(x)
+	if math.IsInf(m, 0) { // all -inf (masked), +inf, or NaN only: as exp(x - lse)
 		lse := logSumExp(x)
 		for i, v := range x {
 			y[i] = T(math.Exp(float64(v) - lse))
@@ -117,10 +115,11 @@ func softmaxRow[T Float](y, x []T, log bool) {
 		return
 	}
 	var s float64
-	for i, v := range x {
-		e := math.Exp(float64(v) - m)
-		s += e
-		y[i] = T(e)
+	for lo := 0; lo < len(x); lo += expBlock {
+		for i, e := range expShift(b, x[lo:min(lo+expBlock, len(x))], m) {
+			s += e
+			y[lo+i] = T(e)
+		}
 	}
 	inv := 1 / s
 	for i := range y {
@@ -153,6 +152,20 @@ func (o softmaxGradOp) Forward(_ *Context, out *Tensor, in []*Tensor) error {
 }
 
 func softmaxGrad[T Float](out, y, g []T, outer, n, inner int, log bool) {
+	if inner == 1 && !log { // rows: the loops below without their index arithmetic and branches
+		for r := 0; r < outer*n; r += n {
+			yr, gr, or := y[r:r+n], g[r:r+n], out[r:r+n]
+			gr, or = gr[:len(yr)], or[:len(yr)]
+			var s T
+			for k, v := range yr {
+				s += gr[k] * v
+			}
+			for k, v := range yr {
+				or[k] = v * (gr[k] - s)
+			}
+		}
+		return
+	}
 	for o := 0; o < outer; o++ {
 		base := o * n * inner
 		for i := 0; i < inner; i++ {

@@ -15,8 +15,9 @@ import "github.com/descent-ml/descent/internal/parallel"
 // a worker), or grainMath elements of a map that calls exp, log or tanh,
 // or grainSoftmax elements of the row-wise softmax ops, which call exp
 // twice per element and log per row (the cross entropy's gradient of
-// [128, 10] took 45 µs on one core, about 35 ns per element: split in
-// three at 2 threads, 27 µs).
+// [128, 10] took 45 µs on one core, about 35 ns per element, with
+// math.Exp: split in three at 2 threads, 27 µs; 21 µs on one core with
+// internal/vec's exp).
 const (
 	grainMap     = 1 << 15
 	grainMath    = 1 << 12
