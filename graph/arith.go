@@ -311,10 +311,13 @@ func (o scaleOp) Forward(_ *Context, out *Tensor, in []*Tensor) error {
 	return nil
 }
 
+// scale writes c·in: internal/vec's kernel on the leading whole vectors
+// (the same IEEE product per element), this loop on the rest.
 func scale[T Float](out, in []T, c T) {
 	in = in[:len(out)]
-	for i, v := range in {
-		out[i] = c * v
+	k := vec.Scale(simd, out, in, c)
+	for i, v := range in[k:] {
+		out[k+i] = c * v
 	}
 }
 
@@ -339,10 +342,12 @@ func (o shiftOp) Forward(_ *Context, out *Tensor, in []*Tensor) error {
 	return nil
 }
 
+// shift writes in+c, as scale does.
 func shift[T Float](out, in []T, c T) {
 	in = in[:len(out)]
-	for i, v := range in {
-		out[i] = v + c
+	k := vec.Shift(simd, out, in, c)
+	for i, v := range in[k:] {
+		out[k+i] = v + c
 	}
 }
 

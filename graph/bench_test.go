@@ -55,3 +55,26 @@ func BenchmarkSoftmax(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkScale times a constant times the Transformer's attention scores
+// ([32, 4, 32, 32], float32; the 1/√d of attention), on the calling
+// thread.
+func BenchmarkScale(b *testing.B) {
+	defer SetThreads(0)
+	if err := SetThreads(1); err != nil {
+		b.Fatal(err)
+	}
+	att := Shape{32, 4, 32, 32}
+	x, out := mustTensor(Float32, att), mustTensor(Float32, att)
+	for i := range x.f32 {
+		x.f32[i] = float32(i%13) - 6
+	}
+	ctx, in := &Context{}, []*Tensor{x}
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := (scaleOp{c: 0.125}).Forward(ctx, out, in); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(x.Len()), "ns/element")
+}

@@ -8,7 +8,9 @@
 // gen_rows.go) and of package graph's maps (elem.go: +, -, ×, ÷ on arrays
 // and scalars, ReLU and its gradient on the bits, a float64 sum; generated
 // by gen_elem.go), under the same contract: the scalar code's operations,
-// in its order (the sum excepted: float64 lanes then a fixed tree).
+// in its order (the sum excepted: float64 lanes then a fixed tree). Scale
+// and Shift (scalar_amd64.go) call the scalar forms of those kernels
+// directly, so that the caller's constant stays on its stack.
 //
 // Exp (exp.go, exp_amd64.s, written by hand) is the exponential of
 // package graph's softmax, log-sum-exp and cross entropy, in float64, with
