@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"math"
 	"testing"
 )
 
@@ -73,6 +74,34 @@ func BenchmarkScale(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		if err := (scaleOp{c: 0.125}).Forward(ctx, out, in); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(x.Len()), "ns/element")
+}
+
+// BenchmarkWhere times a key-padding mask applied to the Transformer's
+// attention scores (Where of an Int mask [32, 1, 1, 32] broadcast against
+// [32, 4, 32, 32], the masked entries set to -Inf), on the calling thread.
+func BenchmarkWhere(b *testing.B) {
+	defer SetThreads(0)
+	if err := SetThreads(1); err != nil {
+		b.Fatal(err)
+	}
+	att := Shape{32, 4, 32, 32}
+	x, out := mustTensor(Float32, att), mustTensor(Float32, att)
+	mask := &Tensor{dtype: Int, shape: Shape{32, 1, 1, 32}, ints: make([]int, 32*32)}
+	for i := range mask.ints {
+		if i%32 >= 24 {
+			mask.ints[i] = 1
+		}
+	}
+	fill := mustTensor(Float32, Shape{})
+	fill.f32[0] = float32(math.Inf(-1))
+	ctx, in := &Context{}, []*Tensor{mask, fill, x}
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := (whereOp{}).Forward(ctx, out, in); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -177,19 +177,34 @@ func (whereOp) Forward(_ *Context, out *Tensor, in []*Tensor) error {
 }
 
 func where[T Float](out []T, c *Tensor, a, b []T, l *layout) {
+	switch c.dtype {
+	case Int:
+		whereRuns(out, c.ints, a, b, l)
+	case Float32:
+		whereRuns(out, c.f32, a, b, l)
+	default:
+		whereRuns(out, c.f64, a, b, l)
+	}
+}
+
+// whereRuns is where for a condition of element type C: the type switch
+// out of the loop (per element, it took half of the op's time).
+func whereRuns[T Float, C int | float32 | float64](out []T, c []C, a, b []T, l *layout) {
 	sc, sa, sb := l.inner(0), l.inner(1), l.inner(2)
 	l.walk(func(o, ic, ia, ib, n int) {
-		for i := 0; i < n; i++ {
-			var hold bool
-			switch c.dtype {
-			case Int:
-				hold = c.ints[ic+i*sc] != 0
-			case Float32:
-				hold = c.f32[ic+i*sc] != 0
-			default:
-				hold = c.f64[ic+i*sc] != 0
+		if sc == 1 && sa == 0 && sb == 1 { // MaskedFill: a constant where the mask holds
+			outr, cr, br, v := out[o:o+n], c[ic:ic+n], b[ib:ib+n], a[ia]
+			for i, m := range cr {
+				if m != 0 {
+					outr[i] = v
+				} else {
+					outr[i] = br[i]
+				}
 			}
-			if hold {
+			return
+		}
+		for i := 0; i < n; i++ {
+			if c[ic+i*sc] != 0 {
 				out[o+i] = a[ia+i*sa]
 			} else {
 				out[o+i] = b[ib+i*sb]
