@@ -107,6 +107,18 @@ func (l *layout) walk(row func(o, i0, i1, i2, n int)) {
 	}
 }
 
+// at returns the offsets in operands 0 and 1 of the output's element p
+// (its offset in the output is p).
+func (l *layout) at(p int) (i0, i1 int) {
+	for d := l.n - 1; d >= 0; d-- {
+		q := p % l.dims[d]
+		p /= l.dims[d]
+		i0 += q * l.st[0][d]
+		i1 += q * l.st[1][d]
+	}
+	return i0, i1
+}
+
 // rows returns the number of runs of the innermost dimension (walk's
 // calls).
 func (l *layout) rows() int { return l.size / max(l.dims[l.n-1], 1) }

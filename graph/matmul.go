@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/descent-ml/descent/internal/blas"
+	"github.com/descent-ml/descent/internal/parallel"
 )
 
 // MatMul returns a @ b with torch.matmul's rules: matrices [M, K] @ [K, N];
@@ -113,16 +114,50 @@ func batchedMatMul[T blas.Float](o matMulOp, out, a, b []T, os, as, bs Shape, m,
 		return
 	}
 	l, _ := newLayout(os[:len(os)-2], as[:len(as)-2], bs[:len(bs)-2]) // Infer checked the rank
-	sa, sb := l.inner(0), l.inner(1)
-	am, bm, om := m*k, k*n, m*n
-	l.walk(func(o0, a0, b0, _, cnt int) {
-		for i := 0; i < cnt; i++ {
-			ia, ib := (a0+i*sa)*am, (b0+i*sb)*bm
-			io := (o0 + i) * om
-			blas.MatMul(o.transA, o.transB, m, n, k, a[ia:ia+am], b[ib:ib+bm], out[io:io+om])
+	args := bmmArgs[T]{o: o, out: out, a: a, b: b, l: l, m: m, n: n, k: k}
+	// Many small products (attention's, per batch element and head) are
+	// split over the threads a chunk of products each, worth at least
+	// bmmGrain multiply-adds: one such product is too small for the GEMM to
+	// split, so they would all run on one thread.
+	if grain := max(1, bmmGrain/max(m*n*k, 1)); splits(l.size, grain) {
+		var z T
+		if _, f32 := any(z).(float32); f32 {
+			any(&bmmLoop32).(*parallel.Loop[bmmArgs[T]]).For(l.size, grain, args)
+		} else {
+			any(&bmmLoop64).(*parallel.Loop[bmmArgs[T]]).For(l.size, grain, args)
 		}
-	})
+		return
+	}
+	args.Range(0, l.size)
 }
+
+// bmmGrain is the least work, in multiply-adds, of a chunk of a batched
+// product: about 15 µs of one core, as the GEMM's minChunkFlops.
+const bmmGrain = 1 << 20
+
+// bmmArgs is a batched product's work: Range computes the products of the
+// output's batch elements [lo, hi), each with one call of the GEMM, the
+// same call whichever chunk it falls in (so the same bits).
+type bmmArgs[T blas.Float] struct {
+	o         matMulOp
+	out, a, b []T
+	l         layout // of the batch dimensions: output, A, B
+	m, n, k   int
+}
+
+func (x bmmArgs[T]) Range(lo, hi int) {
+	am, bm, om := x.m*x.k, x.k*x.n, x.m*x.n
+	for p := lo; p < hi; p++ {
+		i0, i1 := x.l.at(p)
+		ia, ib, io := i0*am, i1*bm, p*om
+		blas.MatMul(x.o.transA, x.o.transB, x.m, x.n, x.k, x.a[ia:ia+am], x.b[ib:ib+bm], x.out[io:io+om])
+	}
+}
+
+var (
+	bmmLoop32 parallel.Loop[bmmArgs[float32]]
+	bmmLoop64 parallel.Loop[bmmArgs[float64]]
+)
 
 // Backward: with C = op(A) op(B) and G = dL/dC, dA = G op(B)ᵀ (or its
 // transpose when A is transposed), dB = op(A)ᵀ G (likewise), each summed
