@@ -41,10 +41,7 @@ func BenchmarkSoftmax(b *testing.B) {
 		{"cross-entropy/backward", crossEntropyGradOp{}, dl, []*Tensor{logits, labels, one}},
 	} {
 		b.Run(c.name, func(b *testing.B) {
-			defer SetThreads(0)
-			if err := SetThreads(1); err != nil {
-				b.Fatal(err)
-			}
+			defer oneThread(b)()
 			ctx := &Context{}
 			b.ReportAllocs()
 			for b.Loop() {
@@ -61,10 +58,7 @@ func BenchmarkSoftmax(b *testing.B) {
 // ([32, 4, 32, 32], float32; the 1/√d of attention), on the calling
 // thread.
 func BenchmarkScale(b *testing.B) {
-	defer SetThreads(0)
-	if err := SetThreads(1); err != nil {
-		b.Fatal(err)
-	}
+	defer oneThread(b)()
 	att := Shape{32, 4, 32, 32}
 	x, out := mustTensor(Float32, att), mustTensor(Float32, att)
 	for i := range x.f32 {
@@ -84,10 +78,7 @@ func BenchmarkScale(b *testing.B) {
 // attention scores (Where of an Int mask [32, 1, 1, 32] broadcast against
 // [32, 4, 32, 32], the masked entries set to -Inf), on the calling thread.
 func BenchmarkWhere(b *testing.B) {
-	defer SetThreads(0)
-	if err := SetThreads(1); err != nil {
-		b.Fatal(err)
-	}
+	defer oneThread(b)()
 	att := Shape{32, 4, 32, 32}
 	x, out := mustTensor(Float32, att), mustTensor(Float32, att)
 	mask := &Tensor{dtype: Int, shape: Shape{32, 1, 1, 32}, ints: make([]int, 32*32)}
@@ -106,4 +97,13 @@ func BenchmarkWhere(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(x.Len()), "ns/element")
+}
+
+// oneThread sets one thread for a benchmark and returns the function that
+// restores the default.
+func oneThread(b *testing.B) func() {
+	if err := SetThreads(1); err != nil {
+		b.Fatal(err)
+	}
+	return func() { SetThreads(0) }
 }
