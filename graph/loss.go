@@ -403,16 +403,43 @@ func (crossEntropyOp) Forward(_ *Context, out *Tensor, in []*Tensor) error {
 }
 
 func crossEntropy[T Float](logits []T, labels []int, c int) (float64, error) {
-	var b expBuf
-	var s float64
 	for r, y := range labels {
 		if y < 0 || y >= c {
 			return math.NaN(), fmt.Errorf("label %d of row %d is outside 0..%d", y, r, c-1)
 		}
-		row := logits[r*c : (r+1)*c]
-		s += logSumExpBuf(row, &b) - float64(row[y])
 	}
-	return s / float64(len(labels)), nil
+	var b expBuf
+	var s float64
+	if c > shortRows {
+		for r, y := range labels {
+			row := logits[r*c : (r+1)*c]
+			s += logSumExpBuf(row, &b) - float64(row[y])
+		}
+		return s / float64(len(labels)), nil
+	}
+	// Short rows: the exponentials of many rows per kernel call, and each
+	// row's log-sum-exp as logSumExpBuf's (the same sum, in the same order).
+	var m [expBlock / 2]float64
+	n := len(labels)
+	for r0 := 0; r0 < n; {
+		rows := expRows(&b, &m, logits[r0*c:n*c], c)
+		for r := range rows {
+			row := logits[(r0+r)*c : (r0+r+1)*c]
+			var lse float64
+			if math.IsInf(m[r], 0) {
+				lse = infLSE(row, m[r])
+			} else {
+				t := 0.0
+				for _, e := range b[r*c : (r+1)*c] {
+					t += e
+				}
+				lse = m[r] + math.Log(t)
+			}
+			s += lse - float64(row[labels[r0+r]])
+		}
+		r0 += rows
+	}
+	return s / float64(n), nil
 }
 
 func (crossEntropyOp) Backward(b *Builder, in []*Sym, _, g *Sym) ([]*Sym, error) {
@@ -442,8 +469,43 @@ func (crossEntropyGradOp) Forward(_ *Context, out *Tensor, in []*Tensor) error {
 }
 
 // crossEntropyGrad writes the rows of labels: k = g/N for the whole batch.
+//
+// A row's gradient is exp(x - m)·(k/s) with m its maximum and s the sum of
+// exp(x - m): one exponential per element, no logarithm. Short rows take
+// their exponentials many rows per kernel call (expRows); a row whose
+// maximum is ±Inf takes exp(x - lse)·k, its NaNs and zeros.
 func crossEntropyGrad[T Float](out, logits []T, labels []int, c int, k float64) {
 	var b expBuf
+	if c <= shortRows {
+		var m [expBlock / 2]float64
+		n := len(labels)
+		for r0 := 0; r0 < n; {
+			rows := expRows(&b, &m, logits[r0*c:n*c], c)
+			for r := range rows {
+				i := (r0 + r) * c
+				o, y := out[i:i+c], labels[r0+r]
+				if math.IsInf(m[r], 0) {
+					lse := infLSE(logits[i:i+c], m[r])
+					for j, v := range logits[i : i+c] {
+						o[j] = T(math.Exp(float64(v)-lse) * k)
+					}
+				} else {
+					t := 0.0
+					e := b[r*c : (r+1)*c]
+					for _, v := range e {
+						t += v
+					}
+					q := k / t
+					for j, v := range e {
+						o[j] = T(v * q)
+					}
+				}
+				o[y] -= T(k)
+			}
+			r0 += rows
+		}
+		return
+	}
 	for r, y := range labels {
 		row, o := logits[r*c:(r+1)*c], out[r*c:(r+1)*c]
 		lse := logSumExpBuf(row, &b)

@@ -399,10 +399,7 @@ func logSumExp[T Float](x []T) float64 {
 func logSumExpBuf[T Float](x []T, b *expBuf) float64 {
 	m := rowMax(x)
 	if math.IsInf(m, 0) {
-		if slices.ContainsFunc(x, func(v T) bool { return v != v }) {
-			return math.NaN()
-		}
-		return m
+		return infLSE(x, m)
 	}
 	s := 0.0
 	for lo := 0; lo < len(x); lo += expBlock {
@@ -411,6 +408,15 @@ func logSumExpBuf[T Float](x []T, b *expBuf) float64 {
 		}
 	}
 	return m + math.Log(s)
+}
+
+// infLSE is the log-sum-exp of a row whose maximum m is ±Inf: NaN when
+// the row holds a NaN, else m.
+func infLSE[T Float](x []T, m float64) float64 {
+	if slices.ContainsFunc(x, func(v T) bool { return v != v }) {
+		return math.NaN()
+	}
+	return m
 }
 
 // rowMax returns the largest element of x, ignoring NaNs (-Inf when there
@@ -449,10 +455,14 @@ var expSIMD = vec.Exp(simd, make([]float64, 8), make([]float64, 8)) == 8
 // here), else with math.Exp. The differences
 // between the two stay in the last bits of a float64.
 func expShift[T Float](b *expBuf, x []T, shift float64) []float64 {
-	n := len(x)
 	for i, v := range x {
 		b[i] = float64(v) - shift
 	}
+	return expFirst(b, len(x))
+}
+
+// expFirst replaces b[i] by exp(b[i]) for i < n and returns b[:n].
+func expFirst(b *expBuf, n int) []float64 {
 	if !expSIMD {
 		for i := range n {
 			b[i] = math.Exp(b[i])
@@ -463,6 +473,34 @@ func expShift[T Float](b *expBuf, x []T, shift float64) []float64 {
 	clear(b[n:w])
 	vec.Exp(simd, b[:w], b[:w])
 	return b[:n]
+}
+
+// shortRows is the widest row expRows takes: at least two rows per
+// kernel call.
+const shortRows = expBlock / 2
+
+// expRows is the exponentials of short rows (c <= shortRows classes each),
+// many rows per kernel call: it takes the first rows of x, as many as b
+// holds, and writes row r's maximum (rowMax) to m[r] and exp(x[r][j] -
+// m[r]) to b[r*c+j], the same values as expShift row by row. A row whose
+// maximum is ±Inf gets 1s; the caller takes it apart. It returns the
+// number of rows taken.
+func expRows[T Float](b *expBuf, m *[expBlock / 2]float64, x []T, c int) int {
+	rows := min(len(x)/c, expBlock/c)
+	for r := range rows {
+		row, o := x[r*c:(r+1)*c], b[r*c:(r+1)*c]
+		mr := rowMax(row)
+		m[r] = mr
+		if math.IsInf(mr, 0) {
+			clear(o)
+			continue
+		}
+		for j, v := range row {
+			o[j] = float64(v) - mr
+		}
+	}
+	expFirst(b, rows*c)
+	return rows
 }
 
 // Backward, from ops: the gradient repeated over the reduced axes, times

@@ -104,10 +104,12 @@ func TestSoftmaxRowsMatchMathExp(t *testing.T) {
 	}
 }
 
+// The cross entropy and its gradient take short rows many at a time
+// (expRows): 60 rows cross the blocks of every width below shortRows.
 func TestCrossEntropyGradMatchesMathExp(t *testing.T) {
 	r := rand.New(rand.NewPCG(9, 10))
-	for _, c := range []int{1, 2, 3, 10, 16, 100, 257} {
-		const n = 5
+	for _, c := range []int{1, 2, 3, 10, 16, 100, 128, 129, 257} {
+		const n = 60
 		logits := make([]float64, 0, n*c)
 		labels := make([]int, n)
 		for i := range labels {
@@ -127,6 +129,47 @@ func TestCrossEntropyGradMatchesMathExp(t *testing.T) {
 				}
 				require.InDelta(t, want, out[i*c+j], 1e-15, "c %d row %d element %d", c, i, j)
 			}
+		}
+		// The loss: each row's log-sum-exp as logSumExp's, bit for bit.
+		loss, err := crossEntropy(logits, labels, c)
+		require.NoError(t, err)
+		want := 0.0
+		for i, y := range labels {
+			want += logSumExp(logits[i*c:(i+1)*c]) - logits[i*c+y]
+		}
+		require.Equal(t, want/n, loss, "c %d", c)
+	}
+}
+
+// Rows of special values among ordinary ones, in one block: each row's
+// loss term and gradient have the reference's NaNs, infinities and zeros,
+// and its values elsewhere.
+func TestCrossEntropySpecialRows(t *testing.T) {
+	inf, nan := math.Inf(1), math.NaN()
+	const c = 3
+	rows := [][]float64{{1, 2, 3}, {1, nan, 2}, {nan, nan, nan}, {-inf, -inf, -inf}, {inf, 0, 1}, {inf, inf, 0},
+		{nan, inf, 1}, {-inf, 0, -inf}, {1000, -1000, 0}, {-1e30, 1e30, 0}, {3, 3, 3}, {0.5, -0.25, 2}}
+	var logits []float64
+	labels := make([]int, len(rows))
+	for i, x := range rows {
+		logits = append(logits, x...)
+		labels[i] = i % c
+	}
+	out := make([]float64, len(logits))
+	const k = 0.5
+	crossEntropyGrad(out, logits, labels, c, k)
+	for i, x := range rows {
+		lse := refLSE(x)
+		// the loss of this row alone
+		loss, err := crossEntropy(x, labels[i:i+1], c)
+		require.NoError(t, err)
+		require.True(t, sameClass(loss, lse-x[labels[i]], 1e-15), "row %v: loss %v, want %v", x, loss, lse-x[labels[i]])
+		for j, v := range x {
+			want := math.Exp(v-lse) * k
+			if j == labels[i] {
+				want -= k
+			}
+			require.True(t, sameClass(out[i*c+j], want, 1e-14), "row %v element %d: %v, want %v", x, j, out[i*c+j], want)
 		}
 	}
 }

@@ -13,15 +13,14 @@ import "github.com/descent-ml/descent/internal/parallel"
 // A chunk is worth a worker when it moves at least grainMap elements
 // (128 KiB of float32, about 10 µs on one core, against a few µs to wake
 // a worker), or grainMath elements of a map that calls exp, log or tanh,
-// or grainSoftmax elements of the row-wise softmax ops, which call exp
-// twice per element and log per row (the cross entropy's gradient of
-// [128, 10] took 45 µs on one core, about 35 ns per element, with
-// math.Exp: split in three at 2 threads, 27 µs; 21 µs on one core with
-// internal/vec's exp).
+// or grainSoftmax elements of the row-wise softmax ops, which take about
+// 5 ns per element with internal/vec's exp (the attention weights'
+// softmax [32, 4, 32, 32]: 585 µs; the cross entropy's gradient of
+// [128, 10]: 5.6 to 6.5 µs on one core, which no longer pays a split).
 const (
 	grainMap     = 1 << 15
 	grainMath    = 1 << 12
-	grainSoftmax = 1 << 9
+	grainSoftmax = 1 << 11
 )
 
 // splits reports whether n elements in chunks of grain are worth splitting.
