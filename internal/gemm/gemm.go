@@ -168,7 +168,38 @@ func gemm[T float](kn *kernel[T], tA, tB bool, m, n, k int, alpha T, a []T, lda 
 		gemv(kn, tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
+	if beta == 0 && n <= kn.mr && m >= kn.nr {
+		narrow(kn, tA, tB, m, n, k, alpha, a, lda, b, ldb, c, ldc)
+		return
+	}
 	gemmTiles(kn, tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, nil, nil)
+}
+
+// narrow computes a product with few columns (n <= mr, a classifier's
+// last layer: 10) as its transpose, Cᵀ = op(B)ᵀ·op(A)ᵀ, into scratch,
+// then copies Cᵀ into C. Computed directly, every mr×nr tile of C would
+// be an edge tile using n of its nr columns (10 of 32); transposed, the n
+// rows fill one sliver of mr and the m columns whole slivers of nr: 4
+// micro-kernel calls instead of 11 for the MLP's 128×10 outputs (11 µs
+// down to 6.5 µs on one core). Each element is the same dot product, a
+// chain of fused multiply-adds over the same k blocks, whose operands
+// have only changed places: C holds the same bits as computed directly
+// (TestNarrowSameBits). Only for beta == 0, where C is not read.
+func narrow[T float](kn *kernel[T], tA, tB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, c []T, ldc int) {
+	l := scratchFor[T]()
+	s := l.get()
+	if cap(*s) < m*n {
+		*s = make([]T, m*n)
+	}
+	ct := (*s)[:m*n]
+	gemmTiles(kn, !tB, !tA, n, m, k, alpha, b, ldb, a, lda, 0, ct, m, nil, nil)
+	for i := range m {
+		row := c[i*ldc : i*ldc+n]
+		for j := range row {
+			row[j] = ct[j*m+i]
+		}
+	}
+	l.put(s)
 }
 
 // gemmTiles runs the blocked algorithm over tileGrid's macro-tiles, with
@@ -293,6 +324,20 @@ var (
 	jobs32 freeList[job[float32]]
 	jobs64 freeList[job[float64]]
 )
+
+var (
+	scratch32 freeList[[]float32]
+	scratch64 freeList[[]float64]
+)
+
+// scratchFor is the free list of narrow's buffers.
+func scratchFor[T float]() *freeList[[]T] {
+	var z T
+	if _, ok := any(z).(float32); ok {
+		return any(&scratch32).(*freeList[[]T])
+	}
+	return any(&scratch64).(*freeList[[]T])
+}
 
 func jobsFor[T float]() *freeList[job[T]] {
 	var z T

@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/descent-ml/descent/internal/parallel"
 )
 
 // naive computes the reference result in float64 together with the bound
@@ -355,5 +357,61 @@ func TestConcurrent(t *testing.T) {
 	close(errs)
 	for err := range errs {
 		require.NoError(t, err)
+	}
+}
+
+// TestNarrowSameBits holds narrow (a product with few columns computed as
+// its transpose) to the direct tiles bit for bit, with every kernel, with
+// its real and tiny cache blocks (several k blocks), at 1 and 2 threads.
+func TestNarrowSameBits(t *testing.T) {
+	for _, kn := range sKernels {
+		t.Run("f32/"+kn.name, func(t *testing.T) { narrowSameBits(t, kn) })
+	}
+	for _, kn := range dKernels {
+		t.Run("f64/"+kn.name, func(t *testing.T) { narrowSameBits(t, kn) })
+	}
+}
+
+func narrowSameBits[T float](t *testing.T, kn *kernel[T]) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	tiny := *kn
+	tiny.kc, tiny.mc, tiny.nc = 5, 2*kn.mr, 2*kn.nr
+	for _, kk := range []*kernel[T]{kn, &tiny} {
+		for _, s := range []shape{{kn.nr, 2, 7}, {128, 10, 128}, {97, kn.mr, 13}, {2*kn.nr + 3, 3, kn.kc + 9}} {
+			for _, tA := range []bool{false, true} {
+				for _, tB := range []bool{false, true} {
+					for _, threads := range []int{1, 2} {
+						defer parallel.SetThreads(0)
+						require.NoError(t, parallel.SetThreads(threads))
+						m, n, k := s.m, s.n, s.k
+						a, b := make([]T, m*k), make([]T, k*n)
+						for i := range a {
+							a[i] = T(rng.NormFloat64())
+						}
+						for i := range b {
+							b[i] = T(rng.NormFloat64())
+						}
+						lda, ldb := k, n
+						if tA {
+							lda = m
+						}
+						if tB {
+							ldb = k
+						}
+						direct, got := make([]T, m*n), make([]T, m*n)
+						for i := range got {
+							got[i] = nanOf[T]()
+						}
+						gemmTiles(kk, tA, tB, m, n, k, -0.75, a, lda, b, ldb, 0, direct, n, nil, nil)
+						narrow(kk, tA, tB, m, n, k, -0.75, a, lda, b, ldb, got, n)
+						for i := range got {
+							if math.Float64bits(float64(got[i])) != math.Float64bits(float64(direct[i])) {
+								require.Failf(t, "narrow differs", "%s kc=%d tA=%v tB=%v %v threads %d: element %d is %v, direct %v", kk.name, kk.kc, tA, tB, s, threads, i, got[i], direct[i])
+							}
+						}
+					}
+				}
+			}
+		}
 	}
 }
