@@ -314,3 +314,51 @@ func TestRunDoesNotWaitForAbsentHelper(t *testing.T) {
 	}
 	requireConcurrent(t)
 }
+
+// TestRunHomeRuns: each worker starts on its home run (chunks 0-3 for the
+// caller, 4-7 for the helper of 8 chunks on 2 workers), and the chunks of
+// a late worker's run are taken by the others: the caller holds its first
+// chunk until the helper has started one.
+func TestRunHomeRuns(t *testing.T) {
+	require.NoError(t, SetThreads(2))
+	defer func() { require.NoError(t, SetThreads(0)) }()
+	Run(Func(func(int, int) {}), 2, 2) // the helper exists
+	for range 5 {
+		var mu sync.Mutex
+		first := [2]int{-1, -1}
+		started := make(chan struct{})
+		var once sync.Once
+		var ran [8]atomic.Int32
+		Run(Func(func(w, c int) {
+			mu.Lock()
+			if first[w] < 0 {
+				first[w] = c
+			}
+			mu.Unlock()
+			if w == 1 {
+				once.Do(func() { close(started) })
+			}
+			if c == 0 {
+				select {
+				case <-started:
+				case <-time.After(5 * time.Second):
+				}
+			}
+			ran[c].Add(1)
+		}), 8, 2)
+		require.Equal(t, 0, first[0], "the caller's first chunk")
+		require.Equal(t, 4, first[1], "the helper's first chunk")
+		for c := range ran {
+			require.Equal(t, int32(1), ran[c].Load(), "chunk %d", c)
+		}
+	}
+	// A helper held back: the caller takes its run too.
+	release := make(chan struct{})
+	held := func() { <-release }
+	beforeJoin.Store(&held)
+	var byWorker [2]atomic.Int32
+	Run(Func(func(w, _ int) { byWorker[w].Add(1) }), 8, 2)
+	beforeJoin.Store(nil)
+	close(release)
+	require.Equal(t, int32(8), byWorker[0].Load())
+}

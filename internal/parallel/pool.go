@@ -81,9 +81,18 @@ type worker struct {
 // job is the one job on the pool (busy); a worker reads it after joining
 // it, the caller after the helpers that joined have finished.
 type job struct {
-	task   Task
-	chunks int64
-	next   atomic.Int64 // next chunk to run
+	task Task
+	// The chunks are cut into one home run per worker of the job (parts
+	// of them): worker w takes the chunks of run w first, in order, then
+	// helps with the others' runs (a helper that wakes late leaves its
+	// run to the others). So, call after call, a chunk runs on the same
+	// worker unless one is late, and finds the data it touched last time
+	// in that worker's cache: an optimizer's update split in 7 ranges took
+	// 108 µs at 2 threads instead of 114 µs (medians of 10 paired runs of
+	// BenchmarkTrainStep/mlp's opt-us) when the chunks went first come,
+	// first served.
+	cur   []cursor
+	parts int
 	// state is the job's generation (high 32 bits), closedBit, and the
 	// number of helpers that joined it (low bits). A helper joins by a
 	// compare-and-swap that fails once the caller has closed the job or
@@ -122,8 +131,16 @@ func (j *job) close() uint32 {
 	return uint32(j.state.Or(closedBit) & joinedMask)
 }
 
-// run takes chunks until none is left. A panic stops this worker's share
-// and is kept for the caller.
+// cursor is one home run of chunks: the next one to take, and the end.
+type cursor struct {
+	next atomic.Int64
+	end  int64
+	_    [48]byte // one cache line per cursor
+}
+
+// run takes chunks until none is left: its home run's first, then the
+// other runs' in turn. A panic stops this worker's share and is kept for
+// the caller.
 func (j *job) run(w int) {
 	defer func() {
 		if r := recover(); r != nil {
@@ -134,12 +151,15 @@ func (j *job) run(w int) {
 			j.failMu.Unlock()
 		}
 	}()
-	for {
-		c := j.next.Add(1) - 1
-		if c >= j.chunks {
-			return
+	for o := range j.parts {
+		cu := &j.cur[(w+o)%j.parts]
+		for {
+			c := cu.next.Add(1) - 1
+			if c >= cu.end {
+				break
+			}
+			j.task.Do(w, int(c))
 		}
-		j.task.Do(w, int(c))
 	}
 }
 
@@ -229,6 +249,9 @@ func (p *pool) start(n int) {
 	if p.done == nil {
 		p.done = make(chan struct{}, 1)
 	}
+	if len(p.job.cur) < n+1 {
+		p.job.cur = make([]cursor, n+1)
+	}
 	for w := len(p.workers) + 1; w <= n; w++ {
 		wk := &worker{wake: make(chan struct{}, 1)}
 		p.workers = append(p.workers, wk)
@@ -258,8 +281,11 @@ func Run(t Task, chunks, workers int) {
 	}
 	p.start(workers - 1)
 	j := &p.job
-	j.task, j.chunks, j.failed, j.panicV = t, int64(chunks), false, nil
-	j.next.Store(0)
+	j.task, j.parts, j.failed, j.panicV = t, workers, false, nil
+	for w := range workers {
+		j.cur[w].next.Store(int64(chunks * w / workers))
+		j.cur[w].end = int64(chunks * (w + 1) / workers)
+	}
 	j.finished.Store(0)
 	p.gen++
 	j.state.Store(p.gen << 32)
