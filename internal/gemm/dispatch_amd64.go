@@ -36,7 +36,7 @@ func cpuFeatures() (avx2fma, avx512f bool) {
 func init() {
 	avx2fma, avx512f := cpuFeatures()
 	if avx512f {
-		sKernels = append(sKernels, &kernel[float32]{name: "avx512", mr: 12, nr: 32, kc: 384, mc: 960, nc: 768, fn: sKernAVX512, packN: packNAVX512[float32], packT: packTAVX512[float32]})
+		sKernels = append(sKernels, &kernel[float32]{name: "avx512", mr: 12, nr: 32, kc: 400, mc: 960, nc: 768, fn: sKernAVX512, packN: packNAVX512[float32], packT: packTAVX512[float32]})
 		dKernels = append(dKernels, &kernel[float64]{name: "avx512", mr: 12, nr: 16, kc: 256, mc: 960, nc: 512, fn: dKernAVX512, packN: packNAVX512[float64], packT: packTAVX512[float64]})
 	}
 	if avx2fma {

@@ -26,8 +26,11 @@
 // into a scratch tile and only its valid part is written back. beta is
 // applied with the first k block only (later blocks accumulate with
 // beta = 1); with beta == 0 C is never read, so NaNs in C do not propagate.
-// Blocks are balanced (k = 784 with kc = 384 gives three blocks of 262, not
-// 384+384+16). The packing buffers are 64-byte aligned and belong to a job
+// Blocks are balanced (k = 1000 with kc = 400 gives three blocks of 334,
+// not 400+400+200). kc = 400 for float32 on AVX-512 (it was 384): the
+// MLP's x·W₁ (k = 784) takes two blocks of 392 instead of three of 262,
+// 374 µs [363-377] instead of 413 µs [380-435] on one core (4 alternating
+// runs), and can be cut along k in two (below). The packing buffers are 64-byte aligned and belong to a job
 // taken from a free list: no allocation per call in steady state, safe for
 // concurrent use.
 //
@@ -38,10 +41,21 @@
 // above with its own packing buffers. tileGrid picks the cut that
 // minimises the largest tile's multiply-adds plus its packing (cutting m
 // repacks op(B) per tile, cutting n repacks op(A)): the MLP's x·W₁
-// (128×256×784) is cut in n, its xᵀ·dY (784×256×128) in m. The cuts fall
-// on multiples of mr and nr and the k blocks depend only on k, so each
-// element of C is computed by the same micro-kernel calls in the same
-// order, and C is bit-identical for any number of threads.
+// (128×256×784) would be cut in n, its xᵀ·dY (784×256×128) is cut in m.
+// The cuts fall on multiples of mr and nr and the k blocks depend only on
+// k, so each element of C is computed by the same micro-kernel calls in
+// the same order, and C is bit-identical for any number of threads.
+//
+// A product of exactly two k blocks whose op(B) outsizes C (k >= 2m: a
+// layer's weights and a batch's outputs), at an even number of threads,
+// is cut along k instead (gemmK): half the threads compute the first
+// block's product into C, the other half the second's into a buffer,
+// which is then added to C. With alpha 1 and beta 0 this is what the
+// blocked algorithm computes in one pass (C takes the first block, then
+// adds the second), so the bits are the same. Each core then reads its own
+// half of the weights' rows, the half the optimizer updates there, and
+// the weights stay in one core's cache from step to step (splitsK has the
+// numbers). The MLP's x·W₁ is cut this way at 2 threads.
 //
 // # GEMV
 //
@@ -69,7 +83,7 @@
 // dependency on golang.org/x/sys) and the best kernel is chosen:
 //
 //	kernel   float32 tile (mr×nr)  float64 tile  kc,nc f32 / f64  needs
-//	avx512   12×32  (24 zmm acc)   12×16         384,768 / 256,512 AVX-512F (+ OS ZMM state)
+//	avx512   12×32  (24 zmm acc)   12×16         400,768 / 256,512 AVX-512F (+ OS ZMM state)
 //	avx2     6×16   (12 ymm acc)   6×8           256,768 / 256,512 AVX2 + FMA
 //	generic  4×4 scalar Go         4×4           256,512           anything (other GOARCH, -tags purego)
 //

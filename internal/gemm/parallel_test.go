@@ -165,3 +165,77 @@ func packedSameBits[T float](t *testing.T, tA, tB bool, s shape) {
 		require.Equal(t, want, cb, "packed B: %v tA=%v tB=%v", s, tA, tB)
 	}
 }
+
+// TestSplitKSameBits holds gemmK (a product of two k blocks cut along k)
+// to the blocked algorithm in one pass, bit for bit: every kernel, with its
+// real blocking and with kc = 20 (k = 33: blocks of 17 and 16), through
+// gemm at 1 to 4 threads (1 and 3 threads take the tiles of C, 2 and 4 the
+// cut along k), and gemmK itself at 2 and 4 threads.
+func TestSplitKSameBits(t *testing.T) {
+	defer parallel.SetThreads(0)
+	for _, kn := range sKernels {
+		t.Run("f32/"+kn.name, func(t *testing.T) { splitKSameBits(t, kn) })
+	}
+	for _, kn := range dKernels {
+		t.Run("f64/"+kn.name, func(t *testing.T) { splitKSameBits(t, kn) })
+	}
+}
+
+func splitKSameBits[T float](t *testing.T, kn *kernel[T]) {
+	small := *kn
+	small.kc = 20
+	cases := []struct {
+		kn    *kernel[T]
+		shape shape
+	}{{&small, shape{13, 70, 33}}, {&small, shape{5, 3 * kn.nr, 33}}, {&small, shape{2*kn.mr + 1, kn.nr + 1, 33}}, {kn, shape{128, 256, kn.kc + kn.kc/2}}}
+	for _, c := range cases {
+		for _, tA := range []bool{false, true} {
+			for _, tB := range []bool{false, true} {
+				s := c.shape
+				rng := rand.New(rand.NewPCG(uint64(s.m), uint64(s.k)))
+				lda, ldb := s.k, s.n
+				if tA {
+					lda = s.m
+				}
+				if tB {
+					ldb = s.k
+				}
+				a, b := randSlice[T](s.m*s.k, rng), randSlice[T](s.k*s.n, rng)
+				require.NoError(t, parallel.SetThreads(1))
+				want := make([]T, s.m*s.n)
+				gemmTiles(c.kn, tA, tB, s.m, s.n, s.k, 1, a, lda, b, ldb, 0, want, s.n, nil, nil)
+				check := func(what string, got []T) {
+					t.Helper()
+					for i := range got {
+						if math.Float64bits(float64(got[i])) != math.Float64bits(float64(want[i])) {
+							require.Failf(t, "bits differ", "%s kc=%d %v tA=%v tB=%v %s: C[%d] = %v, in one pass %v", c.kn.name, c.kn.kc, s, tA, tB, what, i, got[i], want[i])
+						}
+					}
+				}
+				for _, th := range []int{1, 2, 3, 4} {
+					require.NoError(t, parallel.SetThreads(th))
+					got := randSlice[T](s.m*s.n, rng) // beta 0: C is overwritten
+					gemm(c.kn, tA, tB, s.m, s.n, s.k, 1, a, lda, b, ldb, 0, got, s.n)
+					check(fmt.Sprintf("gemm at %d threads", th), got)
+					if th%2 == 0 {
+						got = randSlice[T](s.m*s.n, rng)
+						gemmK(c.kn, tA, tB, s.m, s.n, s.k, a, lda, b, ldb, got, s.n)
+						check(fmt.Sprintf("gemmK at %d threads", th), got)
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestSplitsK: which products are cut along k.
+func TestSplitsK(t *testing.T) {
+	require.True(t, splitsK(400, 128, 256, 784, 2), "the MLP's x·W₁ at 2 threads")
+	require.True(t, splitsK(400, 128, 256, 784, 4))
+	require.False(t, splitsK(400, 128, 256, 784, 1), "one thread")
+	require.False(t, splitsK(400, 128, 256, 784, 3), "odd threads")
+	require.False(t, splitsK(400, 128, 256, 1000, 2), "three k blocks")
+	require.False(t, splitsK(400, 128, 256, 400, 2), "one k block")
+	require.False(t, splitsK(400, 512, 512, 512, 2), "k < 2m: C as large as op(B)")
+	require.False(t, splitsK(400, 8, 8, 784, 2), "too small to split")
+}
