@@ -13,9 +13,13 @@ import (
 // a multiple of every SIMD width), so the scalar kernel does the same
 // last elements as without a cut: the bits stay the same even where the
 // scalar kernels are not bit-identical to the SIMD ones (GOAMD64=v3
-// fuses their a*b+c). A range moves at least splitGrain elements of each
-// of its 3 to 5 arrays (waking a worker costs a few µs; a range, tens).
-const splitGrain = 1 << 15
+// fuses their a*b+c). A range moves splitGrain elements of each of its
+// 3 to 5 arrays, 96 to 160 KiB of float32: 5 to 10 µs, against a few µs
+// to wake a worker. With ranges of 8192 rather than 32768, the MLP's
+// second layer (32768 weights) is split too, and its first (200704) is cut
+// within 2% of the middle: at 2 threads the optimizer took 67 µs instead of
+// 80 µs (medians of 12 paired runs of BenchmarkTrainStep/mlp's opt-us).
+const splitGrain = 1 << 13
 
 type kernKind uint8
 
