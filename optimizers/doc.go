@@ -90,9 +90,9 @@
 // vector divider); the scalar kernels ran at 0.26 (Adam) to 0.5 (SGD) of it.
 // RAdam, Adamax, NAdam and Lion have scalar Go kernels only (measured at
 // one thread, float32: 5.5, 7.4, 5.6 and 2.2 GB/s; Lion 11 GB/s since its
-// sign lost its branch): SIMD kernels for them are future work. A parameter of 64k
+// sign lost its branch): SIMD kernels for them are future work. A parameter of 16k
 // elements or more is updated (and checked for NaN and Inf) in ranges of
-// 32k over internal/parallel's threads (graph's SetThreads) by every
+// 8k over internal/parallel's threads (graph's SetThreads) by every
 // optimizer but L-BFGS; the updates are elementwise and the cuts fall on
 // whole vectors, so the result has the same bits for any number of
 // threads (split_test.go). Split, the scalar kernels of RAdam, Adamax and
