@@ -195,8 +195,8 @@ func gemm[T float](kn *kernel[T], tA, tB bool, m, n, k int, alpha T, a []T, lda 
 // rows, the half the optimizer's home run updates on that core, and the
 // half whose gradient it computes (xᵀ·dY is cut in m): the update of W₁
 // stays in one core's cache. BenchmarkTrainStep/mlp at 2 threads, 16
-// paired rounds against the tiles of C (and kc 384): the optimizer's time 107 -> 86 µs,
-// the step 869 -> 829 µs.
+// paired rounds against the tiles of C (and kc 384): the optimizer's
+// time 107 -> 86 µs, the step 869 -> 829 µs.
 func splitsK(kc, m, n, k, threads int) bool {
 	if threads < 2 || threads%2 != 0 || k < 2*m || 2*float64(m)*float64(n)*float64(k) < 2*minChunkFlops {
 		return false
