@@ -281,12 +281,8 @@ func (j *kjob[T]) Do(w, ch int) {
 		return
 	}
 	tiles := j.pm * j.pn
-	g, t := ch/tiles, ch%tiles
-	mr, nr := j.kn.mr, j.kn.nr
-	tm, tn := (j.m+mr-1)/mr, (j.n+nr-1)/nr
-	ci, cj := t/j.pn, t%j.pn
-	i0, i1 := min(tm*ci/j.pm*mr, j.m), min(tm*(ci+1)/j.pm*mr, j.m)
-	j0, j1 := min(tn*cj/j.pn*nr, j.n), min(tn*(cj+1)/j.pn*nr, j.n)
+	g := ch / tiles
+	i0, i1, j0, j1 := tileOf(j.kn.mr, j.kn.nr, j.m, j.n, j.pm, j.pn, ch%tiles)
 	if i0 >= i1 || j0 >= j1 {
 		return
 	}
@@ -315,13 +311,7 @@ var (
 	kjobs64 freeList[kjob[float64]]
 )
 
-func kjobsFor[T float]() *freeList[kjob[T]] {
-	var z T
-	if _, ok := any(z).(float32); ok {
-		return any(&kjobs32).(*freeList[kjob[T]])
-	}
-	return any(&kjobs64).(*freeList[kjob[T]])
-}
+func kjobsFor[T float]() *freeList[kjob[T]] { return forType[T, freeList[kjob[T]]](&kjobs32, &kjobs64) }
 
 // narrow computes a product with few columns (n <= mr, a classifier's
 // last layer: 10) as its transpose, Cᵀ = op(B)ᵀ·op(A)ᵀ, into scratch,
@@ -379,14 +369,18 @@ type job[T float] struct {
 	ws            []workspace[T]
 }
 
-// Do computes macro-tile ch of C: rows and columns cut into pm and pn
-// near-equal runs of whole mr×nr tiles.
+// tileOf returns macro-tile t of an m×n C cut into pm×pn tiles: its rows
+// [i0, i1) and columns [j0, j1), pm and pn near-equal runs of whole mr×nr
+// tiles (empty when there are fewer tiles than runs).
+func tileOf(mr, nr, m, n, pm, pn, t int) (i0, i1, j0, j1 int) {
+	tm, tn := (m+mr-1)/mr, (n+nr-1)/nr
+	ci, cj := t/pn, t%pn
+	return min(tm*ci/pm*mr, m), min(tm*(ci+1)/pm*mr, m), min(tn*cj/pn*nr, n), min(tn*(cj+1)/pn*nr, n)
+}
+
+// Do computes macro-tile ch of C (tileOf).
 func (j *job[T]) Do(w, ch int) {
-	mr, nr := j.kn.mr, j.kn.nr
-	tm, tn := (j.m+mr-1)/mr, (j.n+nr-1)/nr
-	ci, cj := ch/j.pn, ch%j.pn
-	i0, i1 := min(tm*ci/j.pm*mr, j.m), min(tm*(ci+1)/j.pm*mr, j.m)
-	j0, j1 := min(tn*cj/j.pn*nr, j.n), min(tn*(cj+1)/j.pn*nr, j.n)
+	i0, i1, j0, j1 := tileOf(j.kn.mr, j.kn.nr, j.m, j.n, j.pm, j.pn, ch)
 	if i0 >= i1 || j0 >= j1 {
 		return
 	}
@@ -479,20 +473,19 @@ var (
 )
 
 // scratchFor is the free list of narrow's buffers.
-func scratchFor[T float]() *freeList[[]T] {
-	var z T
-	if _, ok := any(z).(float32); ok {
-		return any(&scratch32).(*freeList[[]T])
-	}
-	return any(&scratch64).(*freeList[[]T])
-}
+func scratchFor[T float]() *freeList[[]T] { return forType[T, freeList[[]T]](&scratch32, &scratch64) }
 
-func jobsFor[T float]() *freeList[job[T]] {
+func jobsFor[T float]() *freeList[job[T]] { return forType[T, freeList[job[T]]](&jobs32, &jobs64) }
+
+// forType returns v32 or v64, the one for T, as a *V: the float32 and
+// float64 instances of a package variable (a free list), which a generic
+// function cannot name through T.
+func forType[T float, V any](v32, v64 any) *V {
 	var z T
 	if _, ok := any(z).(float32); ok {
-		return any(&jobs32).(*freeList[job[T]])
+		return v32.(*V)
 	}
-	return any(&jobs64).(*freeList[job[T]])
+	return v64.(*V)
 }
 
 // blocked is the Goto/BLIS blocked algorithm on one thread, with the

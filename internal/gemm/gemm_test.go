@@ -391,13 +391,7 @@ func narrowSameBits[T float](t *testing.T, kn *kernel[T]) {
 						for i := range b {
 							b[i] = T(rng.NormFloat64())
 						}
-						lda, ldb := k, n
-						if tA {
-							lda = m
-						}
-						if tB {
-							ldb = k
-						}
+						lda, ldb := lds(tA, tB, s)
 						direct, got := make([]T, m*n), make([]T, m*n)
 						for i := range got {
 							got[i] = nanOf[T]()

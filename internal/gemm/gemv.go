@@ -161,9 +161,5 @@ var (
 )
 
 func vecJobsFor[T float]() *freeList[vecJob[T]] {
-	var z T
-	if _, ok := any(z).(float32); ok {
-		return any(&vecJobs32).(*freeList[vecJob[T]])
-	}
-	return any(&vecJobs64).(*freeList[vecJob[T]])
+	return forType[T, freeList[vecJob[T]]](&vecJobs32, &vecJobs64)
 }

@@ -71,16 +71,23 @@ func TestThreadsSameBits(t *testing.T) {
 	}
 }
 
-func sameBits[T float](t *testing.T, kn *kernel[T], tA, tB bool, s shape) {
-	t.Helper()
-	rng := rand.New(rand.NewPCG(uint64(s.m), uint64(s.n)))
-	lda, ldb := s.k, s.n
+// lds returns the row strides of op(A) and op(B) stored densely for
+// shape s.
+func lds(tA, tB bool, s shape) (lda, ldb int) {
+	lda, ldb = s.k, s.n
 	if tA {
 		lda = s.m
 	}
 	if tB {
 		ldb = s.k
 	}
+	return lda, ldb
+}
+
+func sameBits[T float](t *testing.T, kn *kernel[T], tA, tB bool, s shape) {
+	t.Helper()
+	rng := rand.New(rand.NewPCG(uint64(s.m), uint64(s.n)))
+	lda, ldb := lds(tA, tB, s)
 	a, b, c0 := randSlice[T](s.m*s.k, rng), randSlice[T](s.k*s.n, rng), randSlice[T](s.m*s.n, rng)
 	var want []T
 	for _, th := range []int{1, 2, 3, 5} {
@@ -193,13 +200,7 @@ func splitKSameBits[T float](t *testing.T, kn *kernel[T]) {
 			for _, tB := range []bool{false, true} {
 				s := c.shape
 				rng := rand.New(rand.NewPCG(uint64(s.m), uint64(s.k)))
-				lda, ldb := s.k, s.n
-				if tA {
-					lda = s.m
-				}
-				if tB {
-					ldb = s.k
-				}
+				lda, ldb := lds(tA, tB, s)
 				a, b := randSlice[T](s.m*s.k, rng), randSlice[T](s.k*s.n, rng)
 				require.NoError(t, parallel.SetThreads(1))
 				want := make([]T, s.m*s.n)
