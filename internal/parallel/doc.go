@@ -24,8 +24,9 @@
 // The pool gives each worker a home run of chunks (worker w of W takes
 // chunks [w·n/W, (w+1)·n/W) first, so a chunk tends to run on the same
 // core call after call), and the workers that finish take what is left
-// of the others' runs: which worker runs a chunk still depends on timing. Results stay bit-identical because callers follow two
-// rules, which every kernel of descent obeys:
+// of the others' runs: which worker runs a chunk still depends on
+// timing. Results stay bit-identical because callers follow two rules,
+// which every kernel of descent obeys:
 //
 //  1. A chunk's result depends only on the chunk's index and the inputs,
 //     never on the worker that runs it (per-worker scratch is fully
