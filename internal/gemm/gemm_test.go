@@ -324,33 +324,42 @@ func TestNoAllocs(t *testing.T) {
 // TestConcurrent runs products from several goroutines at once (pooled
 // workspaces must not be shared); meaningful under -race.
 func TestConcurrent(t *testing.T) {
+	concurrently(t, 8, func(g int) error {
+		m, n, k := 37+g, 45, 61
+		rng := rand.New(rand.NewPCG(uint64(g), 3))
+		a, b := make([]float32, m*k), make([]float32, k*n)
+		for i := range a {
+			a[i] = float32(rng.NormFloat64())
+		}
+		for i := range b {
+			b[i] = float32(rng.NormFloat64())
+		}
+		want, mag := naive(false, false, m, n, k, float32(1), a, k, b, n, 0, nil, n)
+		c := make([]float32, m*n)
+		for it := 0; it < 50; it++ {
+			Sgemm(false, false, m, n, k, 1, a, k, b, n, 0, c, n)
+			for i := range c {
+				// Written so that a NaN fails too.
+				if !(math.Abs(float64(c[i])-want[i]) <= 1e-5*float64(k)*mag[i]) {
+					return fmt.Errorf("goroutine %d: C[%d]=%g want %g", g, i, c[i], want[i])
+				}
+			}
+		}
+		return nil
+	})
+}
+
+// concurrently runs f(0), ..., f(n-1) on n goroutines at once and fails t
+// with the errors they return.
+func concurrently(t *testing.T, n int, f func(g int) error) {
+	t.Helper()
 	var wg sync.WaitGroup
-	errs := make(chan error, 8)
-	for g := 0; g < 8; g++ {
+	errs := make(chan error, n)
+	for g := range n {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			m, n, k := 37+g, 45, 61
-			rng := rand.New(rand.NewPCG(uint64(g), 3))
-			a, b := make([]float32, m*k), make([]float32, k*n)
-			for i := range a {
-				a[i] = float32(rng.NormFloat64())
-			}
-			for i := range b {
-				b[i] = float32(rng.NormFloat64())
-			}
-			want, mag := naive(false, false, m, n, k, float32(1), a, k, b, n, 0, nil, n)
-			c := make([]float32, m*n)
-			for it := 0; it < 50; it++ {
-				Sgemm(false, false, m, n, k, 1, a, k, b, n, 0, c, n)
-				for i := range c {
-					// Written so that a NaN fails too.
-					if !(math.Abs(float64(c[i])-want[i]) <= 1e-5*float64(k)*mag[i]) {
-						errs <- fmt.Errorf("goroutine %d: C[%d]=%g want %g", g, i, c[i], want[i])
-						return
-					}
-				}
-			}
+			errs <- f(g)
 		}()
 	}
 	wg.Wait()

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -251,31 +250,20 @@ func TestConcurrentSplitK(t *testing.T) {
 	kn := sKernels[0]
 	s := shape{128, 256, kn.kc + kn.kc/2}
 	require.True(t, splitsK(kn.kc, s.m, s.n, s.k, 2))
-	var wg sync.WaitGroup
-	errs := make(chan error, 4)
-	for g := range 4 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			rng := rand.New(rand.NewPCG(uint64(g), 7))
-			a, b := randSlice[float32](s.m*s.k, rng), randSlice[float32](s.k*s.n, rng)
-			want := make([]float32, s.m*s.n)
-			gemmTiles(kn, false, false, s.m, s.n, s.k, 1, a, s.k, b, s.n, 0, want, s.n, nil, nil)
-			c := make([]float32, s.m*s.n)
-			for range 3 {
-				Sgemm(false, false, s.m, s.n, s.k, 1, a, s.k, b, s.n, 0, c, s.n)
-				for i := range c {
-					if math.Float32bits(c[i]) != math.Float32bits(want[i]) {
-						errs <- fmt.Errorf("goroutine %d: C[%d] = %v, in one pass %v", g, i, c[i], want[i])
-						return
-					}
+	concurrently(t, 4, func(g int) error {
+		rng := rand.New(rand.NewPCG(uint64(g), 7))
+		a, b := randSlice[float32](s.m*s.k, rng), randSlice[float32](s.k*s.n, rng)
+		want := make([]float32, s.m*s.n)
+		gemmTiles(kn, false, false, s.m, s.n, s.k, 1, a, s.k, b, s.n, 0, want, s.n, nil, nil)
+		c := make([]float32, s.m*s.n)
+		for range 3 {
+			Sgemm(false, false, s.m, s.n, s.k, 1, a, s.k, b, s.n, 0, c, s.n)
+			for i := range c {
+				if math.Float32bits(c[i]) != math.Float32bits(want[i]) {
+					return fmt.Errorf("goroutine %d: C[%d] = %v, in one pass %v", g, i, c[i], want[i])
 				}
 			}
-		}()
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		require.NoError(t, err)
-	}
+		}
+		return nil
+	})
 }
