@@ -7,6 +7,7 @@ import (
 	"unsafe"
 
 	"github.com/descent-ml/descent/internal/parallel"
+	"github.com/descent-ml/descent/internal/vec"
 )
 
 type float interface{ float32 | float64 }
@@ -274,8 +275,8 @@ func (j *kjob[T]) Do(w, ch int) {
 		rows := j.sumRows()
 		for i := ch * rows; i < min((ch+1)*rows, j.m); i++ {
 			cr, sr := j.c[i*j.ldc:i*j.ldc+j.n], j.s[i*j.n:(i+1)*j.n]
-			for x, v := range sr {
-				cr[x] += v
+			for x := vec.Binary(vec.Best(), vec.Add, cr, cr, sr); x < len(sr); x++ {
+				cr[x] += sr[x]
 			}
 		}
 		return
